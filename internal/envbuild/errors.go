@@ -1,0 +1,18 @@
+package envbuild
+
+import "errors"
+
+// ErrNoConda is returned when a system-managed environment is requested but
+// none of micromamba, mamba or conda can be found on the host.
+var ErrNoConda = errors.New("envbuild: no conda tool found (looked for micromamba, mamba and conda on PATH and in $MAMBA_EXE/$CONDA_EXE); " +
+	"install Miniconda, Mambaforge or micromamba, or set environment.python.userManagedDependencies: true " +
+	"with environment.python.interpreterPath pointing at an existing interpreter")
+
+// ErrDockerUnsupported is returned when the environment asks for a Docker
+// container, which the local target does not support yet.
+var ErrDockerUnsupported = errors.New("envbuild: environment.docker.enabled (and docker.useDocker) is not supported on the local target yet; " +
+	"set it to false to run in a conda or user-managed environment")
+
+// ErrInterpreterNotFound is returned (wrapped, with the path) when the
+// interpreter of a user-managed environment cannot be found.
+var ErrInterpreterNotFound = errors.New("envbuild: python interpreter not found")
