@@ -1,0 +1,68 @@
+package compute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/amlgo/amlgo/internal/store"
+	"github.com/amlgo/amlgo/internal/wsaccess"
+	"github.com/amlgo/amlgo/workspace"
+)
+
+// Get returns the workspace's compute target called name. "local" is the local machine on every
+// workspace. A name the workspace does not have gives an error wrapping ErrNotFound with
+// azureml-core's ComputeTargetNotFound message.
+func Get(ctx context.Context, ws *workspace.Workspace, name string) (ComputeTarget, error) {
+	if ws == nil {
+		return nil, errors.New("compute: nil workspace")
+	}
+	switch name {
+	case "":
+		return nil, errors.New("compute: Must specify a target either through run configuration or arguments.")
+	case "local":
+		return NewLocal(ws, nil)
+	case "containerinstance", "amlcompute":
+		return nil, fmt.Errorf("%w: target %q (%s) needs an Azure workspace and is not implemented by amlgo yet", ErrUnsupported, name, name)
+	}
+	st, err := wsaccess.Store(ws)
+	if err != nil {
+		return nil, fmt.Errorf("compute: %w", err)
+	}
+	rec, err := st.Compute(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: ComputeTargetNotFound: Compute Target with name %s not found in provided workspace", ErrNotFound, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("compute: looking up %q: %w", name, err)
+	}
+	return nil, fmt.Errorf("%w: compute target %q has type %s, which amlgo cannot run yet", ErrUnsupported, name, rec.Type)
+}
+
+// List returns the workspace's compute targets by name, "local" included. Targets whose type
+// amlgo cannot run yet are left out.
+func List(ctx context.Context, ws *workspace.Workspace) (map[string]ComputeTarget, error) {
+	local, err := NewLocal(ws, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]ComputeTarget{local.Name(): local}
+	st, err := wsaccess.Store(ws)
+	if err != nil {
+		return nil, fmt.Errorf("compute: %w", err)
+	}
+	for c, err := range st.Computes(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("compute: listing targets: %w", err)
+		}
+		if t, err := Get(ctx, ws, c.Name); err == nil {
+			out[c.Name] = t
+		}
+	}
+	return out, nil
+}
+
+// IsReservedName reports whether name is reserved by azureml-core ("local", "containerinstance",
+// "amlcompute") and so cannot name a created or attached target.
+func IsReservedName(name string) bool { return slices.Contains(ReservedNames, name) }

@@ -1,0 +1,194 @@
+package compute
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/amlgo/amlgo/internal/driver"
+	"github.com/amlgo/amlgo/internal/envbuild"
+	"github.com/amlgo/amlgo/workspace"
+)
+
+// DefaultCancelGracePeriod is how long a canceled script has between SIGTERM and SIGKILL.
+const DefaultCancelGracePeriod = 10 * time.Second
+
+// Local is the reserved "local" target: it runs jobs on this machine.
+//
+// Each run gets a directory <workspace>/runs/<run id> holding the restored snapshot (wd/, the
+// script's working directory), the driver wrapper, the logs and the metric records. The driver
+// runs in its own session and process group, so the script survives the SDK process that started
+// it; any process that opens the workspace can observe it again (Reattach).
+type Local struct {
+	runsDir string
+	opts    LocalOptions
+}
+
+var (
+	_ ComputeTarget = (*Local)(nil)
+	_ Reattacher    = (*Local)(nil)
+)
+
+// LocalOptions configure the local target. The zero value gives the defaults.
+type LocalOptions struct {
+	// EnvCacheDir holds system-managed conda environments, shared by every run and workspace.
+	// Default: the user cache directory's amlgo/envs.
+	EnvCacheDir string
+	// CancelGracePeriod is the time between SIGTERM and SIGKILL when a run is canceled or
+	// exceeds its maximum duration. Default DefaultCancelGracePeriod.
+	CancelGracePeriod time.Duration
+	// DisableRunContextShim leaves amlgo's azureml run-context shim off the script's PYTHONPATH,
+	// for scripts that bring their own azureml packages.
+	DisableRunContextShim bool
+	// LookPath finds executables (python, conda); default exec.LookPath.
+	LookPath func(string) (string, error)
+	// Logger receives structured debug logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// NewLocal returns the local target of ws. opts may be nil.
+func NewLocal(ws *workspace.Workspace, opts *LocalOptions) (*Local, error) {
+	if ws == nil {
+		return nil, errors.New("compute: nil workspace")
+	}
+	var o LocalOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.CancelGracePeriod <= 0 {
+		o.CancelGracePeriod = DefaultCancelGracePeriod
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Local{runsDir: ws.RunsDir(), opts: o}, nil
+}
+
+// Name returns "local".
+func (l *Local) Name() string { return "local" }
+
+// Type returns TypeLocal.
+func (l *Local) Type() Type { return TypeLocal }
+
+// Capabilities of the local machine, as azureml-core documents them.
+func (l *Local) Capabilities() Capabilities {
+	return Capabilities{GPU: true, ModelSelection: true}
+}
+
+// Status is always Succeeded: the local machine needs no provisioning.
+func (l *Local) Status(context.Context) (ProvisioningState, error) {
+	return ProvisioningSucceeded, nil
+}
+
+// localState is the persisted form of a local execution.
+type localState struct {
+	RunDir string `json:"runDir"`
+	PID    int    `json:"pid"`
+}
+
+// Start prepares the run directory and environment and launches the driver detached.
+// Environment preparation (a conda build, the first time a spec is used) happens here, with its
+// output in azureml-logs/60_control_log.txt.
+func (l *Local) Start(ctx context.Context, job *Job) (Execution, error) {
+	if err := checkJob(job); err != nil {
+		return nil, err
+	}
+	rc := job.RunConfig
+	rd := filepath.Join(l.runsDir, job.RunID)
+	paths := driver.Layout(rd)
+	for _, d := range []string{rd, paths.SetupDir, paths.AzureLogs, paths.WorkDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("compute: creating run directory: %w", err)
+		}
+	}
+	control, err := os.OpenFile(paths.ControlLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("compute: opening control log: %w", err)
+	}
+	defer control.Close()
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(control, "[%s] %s\n", time.Now().UTC().Format("2006-01-02T15:04:05.000000Z"), fmt.Sprintf(format, args...))
+	}
+	logf("Starting run %s of experiment %s on target local", job.RunID, job.Experiment)
+
+	prep, err := envbuild.Prepare(ctx, envSpec(rc), &envbuild.Options{
+		CacheDir:   l.opts.EnvCacheDir,
+		ControlLog: control,
+		Logger:     l.opts.Logger,
+		LookPath:   l.opts.LookPath,
+	})
+	if err != nil {
+		logf("Environment preparation failed: %v", err)
+		return nil, fmt.Errorf("compute: preparing the environment: %w", err)
+	}
+	logf("Using python interpreter %s", prep.Python)
+
+	if err := job.Snapshot.Materialize(ctx, paths.WorkDir, job.OpenFile); err != nil {
+		return nil, fmt.Errorf("compute: restoring snapshot %s: %w", job.Snapshot.ID, err)
+	}
+	logf("Restored snapshot %s (%d files) into %s", job.Snapshot.ID, len(job.Snapshot.Files), paths.WorkDir)
+	if err := driver.WriteWrapper(paths.Wrapper); err != nil {
+		return nil, fmt.Errorf("compute: writing driver: %w", err)
+	}
+	if !l.opts.DisableRunContextShim {
+		if err := driver.InstallShim(paths.ShimDir); err != nil {
+			return nil, fmt.Errorf("compute: installing run-context shim: %w", err)
+		}
+	}
+
+	argv := scriptCommand(rc, prep.Python)
+	var maxDuration time.Duration
+	if rc.MaxRunDurationSeconds != nil {
+		maxDuration = time.Duration(*rc.MaxRunDurationSeconds) * time.Second
+	}
+	wrapper := paths.Command(argv, &driver.CommandOptions{MaxDuration: maxDuration, Grace: l.opts.CancelGracePeriod})
+	cmd := exec.Command(wrapper[0], wrapper[1:]...)
+	cmd.Dir = rd
+	cmd.Env = runEnv(os.Environ(), job, prep, paths, !l.opts.DisableRunContextShim)
+	cmd.Stdout = control // the wrapper's own diagnostics; the script's output goes to the driver log
+	cmd.Stderr = control
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	logf("Launching %q", argv)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("compute: starting driver: %w", err)
+	}
+	// Reap the driver when it ends while this process lives; once this process is gone the
+	// driver is re-parented and reaped by init.
+	go func() { _ = cmd.Wait() }()
+	st := localState{RunDir: rd, PID: cmd.Process.Pid}
+	l.opts.Logger.DebugContext(ctx, "local run started", "run_id", job.RunID, "pid", st.PID, "dir", rd)
+	return newLocalExecution(st, l.opts.CancelGracePeriod), nil
+}
+
+// Reattach resumes observing a local execution from its State.
+func (l *Local) Reattach(_ context.Context, state json.RawMessage) (Execution, error) {
+	var st localState
+	if err := json.Unmarshal(state, &st); err != nil {
+		return nil, fmt.Errorf("compute: reading local execution state: %w", err)
+	}
+	if st.RunDir == "" {
+		return nil, errors.New("compute: local execution state has no run directory")
+	}
+	return newLocalExecution(st, l.opts.CancelGracePeriod), nil
+}
+
+func checkJob(job *Job) error {
+	switch {
+	case job == nil:
+		return errors.New("compute: nil job")
+	case job.RunID == "" || filepath.Base(job.RunID) != job.RunID || job.RunID == "." || job.RunID == "..":
+		return fmt.Errorf("compute: invalid run id %q", job.RunID)
+	case job.RunConfig == nil:
+		return errors.New("compute: job has no run configuration")
+	case job.Snapshot == nil || job.OpenFile == nil:
+		return errors.New("compute: job has no snapshot")
+	}
+	return nil
+}

@@ -1,0 +1,202 @@
+package experiment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/user"
+	"sync"
+	"time"
+
+	"github.com/amlgo/amlgo/compute"
+	"github.com/amlgo/amlgo/internal/store"
+	"github.com/amlgo/amlgo/workspace"
+)
+
+// Run is a handle on one run in a workspace. Its methods are safe for concurrent use.
+type Run struct {
+	ws *workspace.Workspace
+	st *store.Store
+	id string
+
+	mu     sync.Mutex
+	rec    store.Run // last record read
+	target compute.ComputeTarget
+	exec   compute.Execution
+}
+
+func newRun(ws *workspace.Workspace, st *store.Store, rec store.Run) *Run {
+	return &Run{ws: ws, st: st, id: rec.ID, rec: rec}
+}
+
+// ID returns the run's id: <experiment>_<unix seconds>_<8 hex> for submitted runs, a uuid for
+// child runs.
+func (r *Run) ID() string { return r.id }
+
+// Experiment returns the name of the run's experiment.
+func (r *Run) Experiment() string { return r.record().Experiment }
+
+// Target returns the name of the compute target the run was submitted to.
+func (r *Run) Target() string { return r.record().Target }
+
+// ParentID returns the parent run's id, or "" for a top-level run.
+func (r *Run) ParentID() string { return r.record().ParentID }
+
+// String returns the run's id and experiment.
+func (r *Run) String() string { return fmt.Sprintf("Run(%s, experiment=%s)", r.id, r.Experiment()) }
+
+func (r *Run) record() store.Run {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rec
+}
+
+// refresh rereads the run's record.
+func (r *Run) refresh(ctx context.Context) (store.Run, error) {
+	rec, err := r.st.GetRun(ctx, r.id)
+	if err != nil {
+		return store.Run{}, fmt.Errorf("experiment: reading run %s: %w", r.id, err)
+	}
+	r.mu.Lock()
+	r.rec = rec
+	r.mu.Unlock()
+	return rec, nil
+}
+
+// Status returns the run's current status. For a run that is not known to have ended, the
+// target is observed first, so a run that ended while nobody watched is finalized here.
+func (r *Run) Status(ctx context.Context) (Status, error) {
+	rec, err := r.refresh(ctx)
+	if err != nil {
+		return "", err
+	}
+	if Status(rec.Status).Terminal() || rec.ParentID != "" {
+		return Status(rec.Status), nil
+	}
+	obs, err := r.newObserver(ctx)
+	if err != nil {
+		return "", err
+	}
+	if _, err := obs.drain(ctx, nil); err != nil {
+		return "", err
+	}
+	rec, err = r.refresh(ctx)
+	if err != nil {
+		return "", err
+	}
+	return Status(rec.Status), nil
+}
+
+// execution returns the run's execution, reattaching to it from its persisted state if this
+// handle did not start it.
+func (r *Run) execution(ctx context.Context) (compute.Execution, error) {
+	r.mu.Lock()
+	exec := r.exec
+	r.mu.Unlock()
+	if exec != nil {
+		return exec, nil
+	}
+	rec, err := r.refresh(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(rec.ExecState) == 0 {
+		return nil, nil // never started
+	}
+	target, err := compute.Get(ctx, r.ws, rec.Target)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: run %s: %w", r.id, err)
+	}
+	re, ok := target.(compute.Reattacher)
+	if !ok {
+		return nil, fmt.Errorf("experiment: run %s: target %q cannot be reattached: %w", r.id, rec.Target, compute.ErrUnsupported)
+	}
+	exec, err = re.Reattach(ctx, rec.ExecState)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: run %s: %w", r.id, err)
+	}
+	r.mu.Lock()
+	r.exec, r.target = exec, target
+	r.mu.Unlock()
+	return exec, nil
+}
+
+// Cancel cancels the run: the script's process group gets SIGTERM and, after the target's grace
+// period, SIGKILL. Cancel returns once the request is delivered and recorded
+// (CancelRequested); WaitForCompletion then ends with Canceled. Canceling an ended run does
+// nothing.
+func (r *Run) Cancel(ctx context.Context) error {
+	rec, err := r.refresh(ctx)
+	if err != nil {
+		return err
+	}
+	if Status(rec.Status).Terminal() {
+		return nil
+	}
+	exec, err := r.execution(ctx)
+	if err != nil {
+		return err
+	}
+	if exec == nil {
+		return r.finish(ctx, StatusCanceled, "The run was canceled before it started.", nil, "")
+	}
+	if err := exec.Cancel(ctx); err != nil {
+		return fmt.Errorf("experiment: canceling run %s: %w", r.id, err)
+	}
+	return r.st.SetStatus(ctx, r.id, string(StatusCancelRequested), time.Now().UTC())
+}
+
+// failBeforeStart records a run whose target could not start it.
+func (r *Run) failBeforeStart(cause error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = r.finish(ctx, StatusFailed, cause.Error(), nil, "SystemError")
+}
+
+// finish records a final status with its error details.
+func (r *Run) finish(ctx context.Context, status Status, reason string, exitCode *int, code string) error {
+	now := time.Now().UTC()
+	err := r.st.UpdateRun(ctx, r.id, func(rec *store.Run) error {
+		if rec.EndedAt.IsZero() {
+			rec.EndedAt = now
+		}
+		if exitCode != nil {
+			c := *exitCode
+			rec.ExitCode = &c
+		}
+		if status != StatusCompleted && reason != "" {
+			rec.Error = errorDetails(code, reason, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("experiment: recording the end of run %s: %w", r.id, err)
+	}
+	if err := r.st.SetStatus(ctx, r.id, string(status), now); err != nil {
+		return fmt.Errorf("experiment: %w", err)
+	}
+	_, err = r.refresh(ctx)
+	return err
+}
+
+// errorDetails is azureml's error object: {"error": {"code", "message"}, "time"}.
+func errorDetails(code, message string, at time.Time) json.RawMessage {
+	if code == "" {
+		code = "UserError"
+	}
+	b, _ := json.Marshal(map[string]any{
+		"error": map[string]string{"code": code, "message": message},
+		"time":  at.Format(time.RFC3339Nano),
+	})
+	return b
+}
+
+func currentUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return ""
+}
+
+var errNoLog = errors.New("experiment: the run has no driver log")

@@ -1,0 +1,215 @@
+package experiment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/amlgo/amlgo/compute"
+	"github.com/amlgo/amlgo/internal/store"
+	"github.com/amlgo/amlgo/runconfig"
+	"github.com/amlgo/amlgo/snapshot"
+)
+
+// SubmitOptions are the options of Experiment.Submit. A nil *SubmitOptions gives the defaults.
+type SubmitOptions struct {
+	// Tags are set on the run when it is created.
+	Tags map[string]string
+	// Target runs the job instead of the target that RunConfig.Target names (its name must be
+	// the same); use it to pass a target built with non-default options.
+	Target compute.ComputeTarget
+	// MaxSnapshotBytes and MaxSnapshotFiles override the snapshot limits (300 MiB and 2000
+	// changed files); negative means no limit.
+	MaxSnapshotBytes int64
+	MaxSnapshotFiles int
+	// Logger receives structured debug logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Submit validates src, takes a snapshot of its source directory, records a new run and starts it
+// on the target src's run configuration names. It returns once the run is launched; use
+// Run.WaitForCompletion to follow it. Environment preparation (a conda build the first time an
+// environment is used) happens before Submit returns; its log is azureml-logs/60_control_log.txt.
+//
+// Every problem with src is reported at once, wrapped in ErrInvalidConfig.
+func (e *Experiment) Submit(ctx context.Context, src runconfig.ScriptRunConfig, opts *SubmitOptions) (*Run, error) {
+	var o SubmitOptions
+	if opts != nil {
+		o = *opts
+	}
+	log := discardLogger(o.Logger)
+	if err := checkSourceDirectory(src.SourceDirectory); err != nil {
+		return nil, err
+	}
+	if err := src.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	rc, err := src.RunConfiguration()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	target := o.Target
+	if target == nil {
+		if target, err = compute.Get(ctx, e.ws, rc.Target); err != nil {
+			return nil, fmt.Errorf("%w: target %q: %w", ErrInvalidConfig, rc.Target, err)
+		}
+	} else if target.Name() != rc.Target {
+		return nil, fmt.Errorf("%w: SubmitOptions.Target is %q but the run configuration's target is %q", ErrInvalidConfig, target.Name(), rc.Target)
+	}
+
+	snap, err := e.takeSnapshot(ctx, src.SourceDirectory, &o)
+	if err != nil {
+		return nil, err
+	}
+	definition, err := json.Marshal(rc)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: encoding the run definition: %w", err)
+	}
+	now := time.Now().UTC()
+	rec := store.Run{
+		ID:         newRunID(e.name, now.Unix()),
+		Experiment: e.name,
+		Target:     rc.Target,
+		Status:     string(StatusNotStarted),
+		SnapshotID: snap.ID,
+		CreatedAt:  now,
+		Definition: definition,
+	}
+	if err := e.st.CreateRun(ctx, rec); err != nil {
+		return nil, fmt.Errorf("experiment: recording the run: %w", err)
+	}
+	props := map[string]string{
+		"ContentSnapshotId":  snap.ID,
+		"azureml.runsource":  "experiment",
+		"amlgo.sourceFolder": absPath(src.SourceDirectory),
+	}
+	if err := e.st.AddProperties(ctx, rec.ID, props); err != nil {
+		return nil, fmt.Errorf("experiment: recording run properties: %w", err)
+	}
+	if len(o.Tags) > 0 {
+		if err := e.st.SetTags(ctx, rec.ID, o.Tags); err != nil {
+			return nil, fmt.Errorf("experiment: tagging the run: %w", err)
+		}
+	}
+	run := newRun(e.ws, e.st, rec)
+	if err := e.st.SetStatus(ctx, rec.ID, string(StatusPreparing), time.Now().UTC()); err != nil {
+		return nil, fmt.Errorf("experiment: %w", err)
+	}
+	log.DebugContext(ctx, "starting run", "run_id", rec.ID, "target", rc.Target, "snapshot", snap.ID)
+	exec, err := target.Start(ctx, &compute.Job{
+		RunID:      rec.ID,
+		Experiment: e.name,
+		Workspace:  e.ws.Name(),
+		RunConfig:  rc,
+		Snapshot:   snap,
+		OpenFile:   func(f snapshot.File) (io.ReadCloser, error) { return e.st.OpenBlob(f.SHA256) },
+		Logger:     o.Logger,
+	})
+	if err != nil {
+		run.failBeforeStart(err)
+		return nil, fmt.Errorf("experiment: starting run %s: %w", rec.ID, err)
+	}
+	if err := e.st.UpdateRun(ctx, rec.ID, func(r *store.Run) error {
+		r.ExecState = exec.State()
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("experiment: recording the run's execution: %w", err)
+	}
+	if err := e.st.SetStatus(ctx, rec.ID, string(StatusStarting), time.Now().UTC()); err != nil {
+		return nil, fmt.Errorf("experiment: %w", err)
+	}
+	run.exec = exec
+	run.target = target
+	return run, nil
+}
+
+func checkSourceDirectory(dir string) error {
+	if dir == "" {
+		return fmt.Errorf("%w: ScriptRunConfig.SourceDirectory is empty", ErrInvalidConfig)
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%w: source directory %s does not exist", ErrInvalidConfig, dir)
+	case err != nil:
+		return fmt.Errorf("%w: source directory: %w", ErrInvalidConfig, err)
+	case !fi.IsDir():
+		return fmt.Errorf("%w: source directory %s is not a directory", ErrInvalidConfig, dir)
+	}
+	return nil
+}
+
+// takeSnapshot snapshots dir, stores the files the workspace does not have yet, and records the
+// manifest. The stat cache makes an unchanged tree cost no hashing; the previous snapshot of the
+// experiment makes the file limit count only changed files, as azureml-core does.
+func (e *Experiment) takeSnapshot(ctx context.Context, dir string, o *SubmitOptions) (*snapshot.Snapshot, error) {
+	prev := e.previousSnapshot(ctx)
+	cachePath := filepath.Join(e.ws.Dir(), "cache", "snapshot-statcache.json")
+	cache, err := snapshot.LoadStatCache(cachePath)
+	if err != nil {
+		cache = snapshot.NewStatCache() // a damaged cache only costs hashing
+	}
+	snap, err := snapshot.Take(ctx, dir, &snapshot.Options{
+		Previous: prev,
+		Cache:    cache,
+		MaxSize:  o.MaxSnapshotBytes,
+		MaxFiles: o.MaxSnapshotFiles,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	_ = os.MkdirAll(filepath.Dir(cachePath), 0o700)
+	_ = cache.Save(cachePath) // a lost cache only costs hashing next time
+	for _, f := range snap.Files {
+		if f.LinkTarget != "" || !f.Mode.IsRegular() || e.st.HasBlob(f.SHA256) {
+			continue
+		}
+		sha, _, err := e.st.PutBlobFile(ctx, filepath.Join(snap.Root, filepath.FromSlash(f.Path)))
+		if err != nil {
+			return nil, fmt.Errorf("experiment: storing snapshot file %s: %w", f.Path, err)
+		}
+		if sha != f.SHA256 {
+			return nil, fmt.Errorf("experiment: snapshot file %s changed while it was stored; submit again", f.Path)
+		}
+	}
+	manifest, err := json.Marshal(snap)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: encoding the snapshot: %w", err)
+	}
+	if err := e.st.PutSnapshot(ctx, snap.ID, manifest); err != nil {
+		return nil, fmt.Errorf("experiment: recording the snapshot: %w", err)
+	}
+	return snap, nil
+}
+
+// previousSnapshot is the experiment's latest run's snapshot, or nil.
+func (e *Experiment) previousSnapshot(ctx context.Context) *snapshot.Snapshot {
+	for rec, err := range e.st.Runs(ctx, store.RunFilter{Experiment: e.name}) {
+		if err != nil || rec.SnapshotID == "" {
+			return nil
+		}
+		manifest, err := e.st.Snapshot(ctx, rec.SnapshotID)
+		if err != nil {
+			return nil
+		}
+		var s snapshot.Snapshot
+		if json.Unmarshal(manifest, &s) != nil {
+			return nil
+		}
+		return &s
+	}
+	return nil
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
