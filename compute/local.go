@@ -89,8 +89,9 @@ func (l *Local) Status(context.Context) (ProvisioningState, error) {
 
 // localState is the persisted form of a local execution.
 type localState struct {
-	RunDir string `json:"runDir"`
-	PID    int    `json:"pid"`
+	RunDir     string    `json:"runDir"`
+	PID        int       `json:"pid"`
+	LaunchedAt time.Time `json:"launchedAt"`
 }
 
 // Start prepares the run directory and environment and launches the driver detached.
@@ -162,7 +163,7 @@ func (l *Local) Start(ctx context.Context, job *Job) (Execution, error) {
 	// Reap the driver when it ends while this process lives; once this process is gone the
 	// driver is re-parented and reaped by init.
 	go func() { _ = cmd.Wait() }()
-	st := localState{RunDir: rd, PID: cmd.Process.Pid}
+	st := localState{RunDir: rd, PID: cmd.Process.Pid, LaunchedAt: time.Now().UTC()}
 	l.opts.Logger.DebugContext(ctx, "local run started", "run_id", job.RunID, "pid", st.PID, "dir", rd)
 	return newLocalExecution(st, l.opts.CancelGracePeriod), nil
 }

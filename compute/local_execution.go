@@ -21,9 +21,14 @@ import (
 // maxObserveChunk bounds how many bytes of one file a single Observe returns.
 const maxObserveChunk = 4 << 20
 
-// localPollInterval is the suggested Observe interval of a running local job: short, because
-// observing is a few file reads and a printed line should reach the caller within 100 ms.
-const localPollInterval = 25 * time.Millisecond
+// Suggested Observe intervals of a running local job: short, because observing is a few file
+// reads and a printed line should reach the caller within 100 ms; shorter still in a job's first
+// seconds, so that short runs are seen to end without delay.
+const (
+	localPollInterval      = 25 * time.Millisecond
+	localEarlyPollInterval = 5 * time.Millisecond
+	localEarlyPeriod       = 3 * time.Second
+)
 
 // localExecution is a job on the local target, observed through its run directory.
 type localExecution struct {
@@ -55,6 +60,9 @@ func (e *localExecution) Observe(ctx context.Context, cur Cursor) (*Observation,
 		return nil, err
 	}
 	obs := &Observation{Next: cur.Clone(), PollAfter: localPollInterval}
+	if time.Since(e.st.LaunchedAt) < localEarlyPeriod {
+		obs.PollAfter = localEarlyPollInterval
+	}
 	if err := e.observeStatus(obs); err != nil {
 		return nil, err
 	}
