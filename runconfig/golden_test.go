@@ -1,0 +1,81 @@
+package runconfig
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestNewMatchesGoldenDefaultRepr(t *testing.T) {
+	want := readFile(t, shared(t, "golden", "runconfig_default_repr.json"))
+	got, err := New().JSON()
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
+
+	m, err := New().MarshalJSON()
+	require.NoError(t, err)
+	assert.Equal(t, got, m)
+}
+
+func TestScriptRunConfigMPIMatchesGolden(t *testing.T) {
+	want := readFile(t, shared(t, "golden", "scriptrunconfig_mpi_runconfig.json"))
+	src := ScriptRunConfig{
+		SourceDirectory:      ".",
+		Script:               "train.py",
+		Arguments:            []string{"--epochs", "3"},
+		ComputeTarget:        "gpu-cluster",
+		Environment:          NewEnvironment("myenv"),
+		DistributedJobConfig: MpiConfiguration{ProcessCountPerNode: 2, NodeCount: 2},
+	}
+	rc, err := src.RunConfiguration()
+	require.NoError(t, err)
+	got, err := rc.JSON()
+	require.NoError(t, err)
+	// azureml keeps the int argument 3 as a JSON number; amlgo arguments are strings
+	// (contracts.md), so the only difference allowed is "3" for 3.
+	wantStr := bytes.Replace(want, []byte("        3\n"), []byte("        \"3\"\n"), 1)
+	require.NotEqual(t, want, wantStr, "golden layout changed")
+	assert.Equal(t, string(wantStr), string(got))
+}
+
+func TestSaveMatchesGolden(t *testing.T) {
+	golden := shared(t, "golden")
+	t.Run("project", func(t *testing.T) {
+		proj := t.TempDir()
+		require.NoError(t, os.Mkdir(filepath.Join(proj, ".azureml"), 0o755))
+		rc := goldenSaveRC(t)
+		before, err := rc.JSON()
+		require.NoError(t, err)
+		require.NoError(t, rc.Save(proj, "train.runconfig", nil))
+		assert.Equal(t, string(readFile(t, filepath.Join(golden, "save_proj__.azureml__train.runconfig"))),
+			string(readFile(t, filepath.Join(proj, ".azureml", "train.runconfig"))))
+		assert.Equal(t, string(readFile(t, filepath.Join(golden, "save_proj__.azureml__conda_dependencies.yml"))),
+			string(readFile(t, filepath.Join(proj, ".azureml", "conda_dependencies.yml"))))
+		after, err := rc.JSON()
+		require.NoError(t, err)
+		assert.Equal(t, string(before), string(after), "Save must not modify rc")
+		assert.Empty(t, rc.Environment.Python.CondaDependenciesFile)
+	})
+	t.Run("separate environment", func(t *testing.T) {
+		proj := t.TempDir()
+		require.NoError(t, os.Mkdir(filepath.Join(proj, ".azureml"), 0o755))
+		require.NoError(t, goldenSaveRC(t).Save(proj, "sep.runconfig", &SaveOptions{SeparateEnvironmentYAML: true}))
+		for _, f := range []string{"sep.runconfig", "environment.yml", "conda_dependencies.yml"} {
+			assert.Equal(t, string(readFile(t, filepath.Join(golden, "save_proj_sep__.azureml__"+f))),
+				string(readFile(t, filepath.Join(proj, ".azureml", f))), f)
+		}
+	})
+	t.Run("file path", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "file")
+		require.NoError(t, os.Mkdir(dir, 0o755))
+		require.NoError(t, goldenSaveRC(t).Save(filepath.Join(dir, "explicit.runconfig"), "", nil))
+		assert.Equal(t, string(readFile(t, filepath.Join(golden, "save_file__explicit.runconfig"))),
+			string(readFile(t, filepath.Join(dir, "explicit.runconfig"))))
+		assert.Equal(t, string(readFile(t, filepath.Join(golden, "save_file__conda_dependencies.yml"))),
+			string(readFile(t, filepath.Join(dir, "conda_dependencies.yml"))))
+	})
+}

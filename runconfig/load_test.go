@@ -1,0 +1,215 @@
+package runconfig
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseAnyKeyCaseButNotUserKeys(t *testing.T) {
+	doc := `
+Script: train.py
+max_run_duration_seconds: 60
+NODE_COUNT: 3
+environment:
+  Environment_Variables:
+    my_Var: a
+    OTHER_var: b
+  python:
+    user_managed_dependencies: true
+    InterpreterPath: /usr/bin/python3
+  Docker:
+    base_image: img:1
+    shm_size: 4g
+environment_variables:
+  lower_case: keep
+mpi:
+  process_count_per_node: 4
+`
+	var warnings []string
+	rc, err := Parse([]byte(doc), &ParseOptions{OnWarning: func(s string) { warnings = append(warnings, s) }})
+	require.NoError(t, err)
+	assert.Empty(t, warnings)
+	assert.Equal(t, "train.py", rc.Script)
+	assert.Equal(t, intp(60), rc.MaxRunDurationSeconds)
+	assert.Equal(t, 3, rc.NodeCount)
+	assert.Equal(t, map[string]string{"my_Var": "a", "OTHER_var": "b"}, rc.Environment.EnvironmentVariables)
+	assert.Equal(t, map[string]string{"lower_case": "keep"}, rc.EnvironmentVariables)
+	assert.True(t, rc.Environment.Python.UserManagedDependencies)
+	assert.Equal(t, "/usr/bin/python3", rc.Environment.Python.InterpreterPath)
+	assert.Equal(t, "img:1", rc.Environment.Docker.BaseImage)
+	assert.Equal(t, "4g", rc.Environment.Docker.ShmSize)
+	assert.Equal(t, MpiConfiguration{ProcessCountPerNode: 4, NodeCount: 1}, rc.MPI)
+	// Sections missing from the file keep New's defaults.
+	assert.Equal(t, New().History, rc.History)
+	assert.Equal(t, "local", rc.Target)
+}
+
+func TestParseUnknownKeysAreReportedNotFatal(t *testing.T) {
+	doc := `
+script: a.py
+bogus: 1
+autoPrepareEnvironment: true
+environment:
+  docker:
+    gpuSupport: true
+    weird: x
+  python:
+    nope: 1
+batchai:
+  nodeCount: 1
+containerInstance:
+  cpuCores: 1
+  memoryGb: 4
+  region:
+`
+	var warnings []string
+	rc, err := Parse([]byte(doc), &ParseOptions{OnWarning: func(s string) { warnings = append(warnings, s) }})
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"ignored unknown key bogus",
+		"ignored unknown key environment.docker.weird",
+		"ignored unknown key environment.python.nope",
+		"ignored legacy section batchai (2018 preview BatchAI; use amlcompute)",
+	}, warnings)
+	require.NotNil(t, rc.AutoPrepareEnvironment)
+	assert.True(t, *rc.AutoPrepareEnvironment)
+	require.NotNil(t, rc.Environment.Docker.GPUSupport)
+	assert.True(t, *rc.Environment.Docker.GPUSupport)
+	assert.Equal(t, &ContainerInstanceConfiguration{CPUCores: 1, MemoryGB: 4}, rc.ContainerInstance)
+	// Legacy fields are read but never written.
+	b, err := rc.JSON()
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "gpuSupport")
+	assert.NotContains(t, string(b), "autoPrepareEnvironment")
+	assert.NotContains(t, string(b), "containerInstance")
+}
+
+func TestParseNullsAndMissingKeys(t *testing.T) {
+	rc, err := Parse([]byte(`
+arguments:
+communicator:
+environment:
+  python:
+    interpreterPath: python
+  docker:
+    enabled: true
+amlcompute:
+  vmSize: STANDARD_D2_V2
+`), nil)
+	require.NoError(t, err)
+	assert.Nil(t, rc.Arguments)              // None stays None
+	assert.Equal(t, "", rc.Communicator)     // null
+	assert.Equal(t, "", rc.Environment.Name) // missing inside a present section: null
+	assert.Equal(t, map[string]string{}, rc.Environment.EnvironmentVariables)
+	assert.Equal(t, "", rc.Environment.Docker.ShmSize)
+	assert.Equal(t, DefaultCPUImage, rc.Environment.Docker.BaseImage)
+	assert.Nil(t, rc.Environment.Python.CondaDependencies)
+	assert.Equal(t, "STANDARD_D2_V2", rc.AmlCompute.VMSize)
+	b, err := rc.JSON()
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"arguments": null,`)
+	assert.Contains(t, string(b), `"communicator": null,`)
+	assert.NotContains(t, string(b), `"condaDependencies"`)
+}
+
+func TestParseTypeErrors(t *testing.T) {
+	_, err := Parse([]byte("nodeCount: many\nenvironment:\n  docker:\n    enabled: maybe\n"), nil)
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, ErrParse))
+	assert.Contains(t, err.Error(), "runconfig: nodeCount: expected an integer")
+	assert.Contains(t, err.Error(), "runconfig: environment.docker.enabled: expected true or false")
+
+	_, err = Parse([]byte("- a\n- b\n"), nil)
+	assert.True(t, errors.Is(err, ErrParse))
+	_, err = Parse([]byte("a: [\n"), nil)
+	assert.True(t, errors.Is(err, ErrParse))
+}
+
+func TestParseCommandList(t *testing.T) {
+	rc, err := Parse([]byte("command: [python, train.py, --msg, hello world]\n"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "python train.py --msg 'hello world'", rc.Command)
+}
+
+func TestLoadLookupOrderAndErrors(t *testing.T) {
+	proj := t.TempDir()
+	_, err := Load(proj, "x")
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, ErrNotFound))
+	assert.Equal(t, "runconfig: Failed to load RunConfiguration from path="+proj+" name=x", err.Error())
+
+	writeFile(t, filepath.Join(proj, "x.runconfig"), []byte("script: root.py\n"))
+	rc, err := Load(proj, "x")
+	require.NoError(t, err)
+	assert.Equal(t, "root.py", rc.Script)
+
+	writeFile(t, filepath.Join(proj, ".azureml", "x.runconfig"), []byte("script: azureml.py\n"))
+	rc, err = Load(proj, "x")
+	require.NoError(t, err)
+	assert.Equal(t, "azureml.py", rc.Script)
+
+	writeFile(t, filepath.Join(proj, "aml_config", "x.runconfig"), []byte("script: aml_config.py\n"))
+	rc, err = Load(proj, "x.runconfig")
+	require.NoError(t, err)
+	assert.Equal(t, "aml_config.py", rc.Script)
+
+	_, err = Load(proj, "")
+	assert.True(t, errors.Is(err, ErrNotFound))
+	_, err = Load(filepath.Join(proj, "missing.runconfig"), "")
+	assert.True(t, errors.Is(err, ErrNotFound))
+}
+
+func TestLoadMissingCondaFileNamesPath(t *testing.T) {
+	proj := t.TempDir()
+	writeFile(t, filepath.Join(proj, ".azureml", "a.runconfig"),
+		[]byte("environment:\n  python:\n    condaDependenciesFile: .azureml/conda_dependencies.yml\n"))
+	_, err := Load(proj, "a.runconfig")
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, ErrReferencedFileMissing))
+	assert.Contains(t, err.Error(), filepath.Join(proj, ".azureml", "conda_dependencies.yml"))
+
+	// File form resolves against the runconfig's own directory.
+	_, err = Load(filepath.Join(proj, ".azureml", "a.runconfig"), "")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), filepath.Join(proj, ".azureml", ".azureml", "conda_dependencies.yml"))
+
+	writeFile(t, filepath.Join(proj, ".azureml", "conda_dependencies.yml"), []byte("name: x\ndependencies:\n- python=3.8\n"))
+	rc, err := Load(proj, "a.runconfig")
+	require.NoError(t, err)
+	require.NotNil(t, rc.Environment.Python.CondaDependencies)
+
+	// A missing environment file is named too.
+	writeFile(t, filepath.Join(proj, ".azureml", "b.runconfig"), []byte("environment: .azureml/env.yml\n"))
+	_, err = Load(proj, "b.runconfig")
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, ErrReferencedFileMissing))
+	assert.Contains(t, err.Error(), filepath.Join(proj, ".azureml", "env.yml"))
+}
+
+func TestParseWithoutBaseDirUsesInlineConda(t *testing.T) {
+	b, err := New().JSON()
+	require.NoError(t, err)
+	rc, err := Parse(b, nil)
+	require.NoError(t, err)
+	again, err := rc.JSON()
+	require.NoError(t, err)
+	assert.Equal(t, string(b), string(again))
+
+	_, err = Parse([]byte("environment: env.yml\n"), nil)
+	assert.True(t, errors.Is(err, ErrReferencedFileMissing))
+}
+
+func TestLoadDoesNotNeedWritableDir(t *testing.T) {
+	proj := t.TempDir()
+	p := filepath.Join(proj, "r.runconfig")
+	writeFile(t, p, []byte("{\"script\": \"a.py\", \"target\": \"cpu\"}"))
+	require.NoError(t, os.Chmod(p, 0o444))
+	rc, err := Load(p, "")
+	require.NoError(t, err)
+	assert.Equal(t, "cpu", rc.Target)
+}
