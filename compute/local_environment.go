@@ -26,13 +26,14 @@ func envSpec(rc *runconfig.RunConfiguration) envbuild.Spec {
 }
 
 // scriptCommand is the argv the driver runs: the configuration's command when it has one (run by
-// bash, with the environment's interpreter first on PATH), else python <script> <arguments>.
+// bash, with the environment's interpreter first on PATH), else python <script> <arguments>, each
+// argument rendered as Python's str() would (what the script sees in sys.argv).
 func scriptCommand(rc *runconfig.RunConfiguration, python string) []string {
 	if cmd := strings.TrimSpace(rc.Command); cmd != "" {
 		return []string{"bash", "-c", cmd}
 	}
 	argv := []string{python, scriptPath(rc)}
-	return append(argv, rc.Arguments...)
+	return append(argv, runconfig.ArgumentStrings(rc.Arguments)...)
 }
 
 func scriptPath(rc *runconfig.RunConfiguration) string {

@@ -30,7 +30,7 @@ func ExampleExperiment_Submit() {
 	rc.Environment.Python.UserManagedDependencies = true
 	rc.Environment.Python.InterpreterPath = "python3"
 	src := runconfig.ScriptRunConfig{SourceDirectory: "./scripts", Script: "train.py",
-		Arguments: []string{"--alpha", "0.5"}, RunConfig: rc}
+		Arguments: []any{"--alpha", 0.5}, RunConfig: rc}
 	run, err := exp.Submit(ctx, src, nil)
 	if err != nil {
 		panic(err)

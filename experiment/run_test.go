@@ -52,7 +52,7 @@ func TestSubmitLocalEndToEnd(t *testing.T) {
 	src := runconfig.ScriptRunConfig{
 		SourceDirectory: sourceDir(t, map[string]string{"train.py": trackingScript, "data/input.csv": "a,b\n1,2\n"}),
 		Script:          "train.py",
-		Arguments:       []string{"--alpha", "0.5"},
+		Arguments:       []any{"--alpha", 0.5, "--epochs", 3, "--scale", 1.0, "--verbose", true, "--name", "7"},
 		RunConfig:       userManaged(t),
 	}
 	run, err := exp.Submit(ctx, src, &experiment.SubmitOptions{Tags: map[string]string{"kind": "test"}})
@@ -68,7 +68,8 @@ func TestSubmitLocalEndToEnd(t *testing.T) {
 	assert.Contains(t, text, "\nStreaming azureml-logs/70_driver_log.txt\n"+strings.Repeat("=", len("azureml-logs/70_driver_log.txt")+10)+"\n\n")
 	assert.Contains(t, text, "run id "+run.ID()+" experiment sklearn-diabetes\n")
 	assert.Contains(t, text, "to stderr\n")
-	assert.Contains(t, text, "args ['--alpha', '0.5']\n")
+	// The script sees Python's str() of each argument.
+	assert.Contains(t, text, "args ['--alpha', '0.5', '--epochs', '3', '--scale', '1.0', '--verbose', 'True', '--name', '7']\n")
 	assert.Contains(t, text, "\nExecution Summary\n=================\nRunId: "+run.ID()+"\n")
 
 	// Details: azureml's keys.
@@ -87,6 +88,9 @@ func TestSubmitLocalEndToEnd(t *testing.T) {
 	var def map[string]any
 	require.NoError(t, json.Unmarshal(details.RunDefinition, &def))
 	assert.Equal(t, "train.py", def["script"])
+	// The run definition keeps the arguments' types, as azureml's repr does.
+	assert.Equal(t, []any{"--alpha", 0.5, "--epochs", 3.0, "--scale", 1.0, "--verbose", true, "--name", "7"}, def["arguments"])
+	assert.Regexp(t, `"--epochs",\s*3,\s*"--scale",\s*1\.0,\s*"--verbose",\s*true,\s*"--name",\s*"7"`, string(details.RunDefinition))
 
 	// Metrics in get_metrics shapes.
 	m, err := run.Metrics(ctx)
@@ -124,7 +128,7 @@ func TestSubmitLocalEndToEnd(t *testing.T) {
 	// Logs of an ended run.
 	var logs bytes.Buffer
 	require.NoError(t, run.Logs(ctx, &logs, nil))
-	assert.Contains(t, logs.String(), "args ['--alpha', '0.5']")
+	assert.Contains(t, logs.String(), "args ['--alpha', '0.5', '--epochs', '3'")
 
 	// Model registration, versions.
 	m1, err := run.RegisterModel(ctx, "diabetes-model", &experiment.RegisterModelOptions{ModelPath: "outputs/model.json", Tags: map[string]string{"alpha": "0.5"}})

@@ -67,7 +67,8 @@ func (e *Experiment) Submit(ctx context.Context, src runconfig.ScriptRunConfig, 
 	if err != nil {
 		return nil, err
 	}
-	definition, err := json.Marshal(rc)
+	// The run definition is stored: registry credentials are masked first.
+	definition, err := json.Marshal(rc.Redacted())
 	if err != nil {
 		return nil, fmt.Errorf("experiment: encoding the run definition: %w", err)
 	}

@@ -153,7 +153,10 @@ func checkTitleCaseMapping(t *testing.T, corpus string, raw []byte, rc *RunConfi
 	}
 	require.NoError(t, yaml.Unmarshal(raw, &wb))
 	assert.Equal(t, wb.ArgumentVector[0], rc.Script)
-	assert.Equal(t, wb.ArgumentVector[1:], rc.Arguments)
+	assert.Equal(t, wb.ArgumentVector[1:], ArgumentStrings(rc.Arguments))
+	for _, a := range rc.Arguments {
+		assert.IsType(t, "", a, "Workbench ArgumentVector items stay strings")
+	}
 	assert.Equal(t, wb.Target, rc.Target)
 	assert.Equal(t, wb.Framework, rc.Framework)
 	assert.Equal(t, wb.CondaDependenciesFile, rc.Environment.Python.CondaDependenciesFile)

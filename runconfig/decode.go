@@ -56,7 +56,7 @@ func (d *rcDecoder) decodeRunConfig(root *yaml.Node) *RunConfiguration {
 		case "script":
 			rc.Script = d.str(v, p)
 		case "arguments":
-			rc.Arguments = d.strList(v, p)
+			rc.Arguments = d.argumentList(v, p)
 		case "target":
 			rc.Target = d.str(v, p)
 		case "framework":

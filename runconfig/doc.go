@@ -21,10 +21,17 @@
 // [RunConfiguration.Save] writes the 1.50 layout byte for byte (no comments), plus the conda
 // file next to it, following 1.50's placement rules.
 //
-// Known differences from azureml-core: Arguments are strings, so an int argument (which
-// Python keeps as a JSON number and writes unquoted) is written as the string "3" / '3';
-// long plain strings are not folded at 80 columns as ruamel does (the YAML reads back the
-// same); YAML 1.1 booleans such as yes/no are quoted.
+// Script arguments keep their type as in azureml-core: RunConfiguration.Arguments and
+// ScriptRunConfig.Arguments are []any holding strings, Go integers, float64 and bool
+// ([RunConfiguration.Validate] rejects anything else). ["--epochs", 3] is written as
+// ["--epochs", 3] in JSON and as "- 3" in YAML, while the string "3" stays "3" / '3'; loading
+// gives back int, float64, bool and string. The script receives [ArgumentStrings], Python's
+// str() of each argument (3 → "3", 1.0 → "1.0", true → "True").
+//
+// Known differences from azureml-core: long plain strings are not folded at 80 columns as
+// ruamel does (the YAML reads back the same); YAML 1.1 booleans such as yes/no are quoted;
+// a float argument read from YAML is rewritten in Python's repr form (1.50 → 1.5), where
+// ruamel keeps the original spelling.
 //
 // # JSON
 //

@@ -3,6 +3,7 @@ package runconfig_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -30,7 +31,8 @@ func ExampleRunConfiguration_Save() {
 
 	rc := runconfig.New()
 	rc.Script = "train.py"
-	rc.Arguments = []string{"--alpha", "0.5"}
+	// Arguments keep their type: the string "0.5" is quoted, the int 3 is not.
+	rc.Arguments = []any{"--alpha", "0.5", "--epochs", 3}
 	rc.Target = "cpu-cluster"
 	if err := rc.Save(proj, "train.runconfig", nil); err != nil {
 		fmt.Println(err)
@@ -38,7 +40,7 @@ func ExampleRunConfiguration_Save() {
 	}
 	f, _ := os.ReadFile(filepath.Join(proj, ".azureml", "train.runconfig"))
 	sc := bufio.NewScanner(bytes.NewReader(f))
-	for i := 0; i < 5 && sc.Scan(); i++ {
+	for i := 0; i < 7 && sc.Scan(); i++ {
 		fmt.Println(sc.Text())
 	}
 	_, err := os.Stat(filepath.Join(proj, ".azureml", "conda_dependencies.yml"))
@@ -49,6 +51,8 @@ func ExampleRunConfiguration_Save() {
 	// arguments:
 	// - --alpha
 	// - '0.5'
+	// - --epochs
+	// - 3
 	// target: cpu-cluster
 	// conda file written: true
 	// runconfig: Cannot save a runconfig without a name specified
@@ -86,6 +90,32 @@ UseSampling: true
 	// map[EXAMPLE_ENV_VAR:Example Value]
 }
 
+func ExampleArgumentStrings() {
+	src := runconfig.ScriptRunConfig{
+		SourceDirectory: ".",
+		Script:          "train.py",
+		Arguments:       []any{"--epochs", 3, "--lr", 0.5, "--scale", 1.0, "--big", 1e20, "--fast", true, "--name", "3"},
+	}
+	rc, err := src.RunConfiguration()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	js, _ := rc.JSON()
+	var doc struct {
+		Arguments json.RawMessage `json:"arguments"`
+	}
+	_ = json.Unmarshal(js, &doc)
+	var compact bytes.Buffer
+	_ = json.Compact(&compact, doc.Arguments)
+	fmt.Println("run definition:", compact.String())
+	// What the script sees in sys.argv[1:]: Python's str() of each argument.
+	fmt.Printf("sys.argv[1:]: %q\n", runconfig.ArgumentStrings(rc.Arguments))
+	// Output:
+	// run definition: ["--epochs",3,"--lr",0.5,"--scale",1.0,"--big",1e+20,"--fast",true,"--name","3"]
+	// sys.argv[1:]: ["--epochs" "3" "--lr" "0.5" "--scale" "1.0" "--big" "1e+20" "--fast" "True" "--name" "3"]
+}
+
 func ExampleScriptRunConfig_RunConfiguration() {
 	src := runconfig.ScriptRunConfig{
 		SourceDirectory:      ".",
@@ -111,10 +141,12 @@ func ExampleRunConfiguration_Validate() {
 	rc.Script = "train.py"
 	rc.Target = ""
 	rc.NodeCount = 0
+	rc.Arguments = []any{"--config", map[string]int{"a": 1}}
 	err := rc.Validate("")
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, runconfig.ErrNoTarget), errors.Is(err, runconfig.ErrInvalid))
 	// Output:
+	// runconfig: arguments[1] has unsupported type map[string]int; use a string, an integer, a float64 or a bool
 	// runconfig: Must specify a target either through run configuration or arguments.
 	// runconfig: nodeCount must be at least 1, got 0
 	// true true

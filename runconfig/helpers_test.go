@@ -49,7 +49,7 @@ func goldenSaveRC(t *testing.T) *RunConfiguration {
 	t.Helper()
 	rc := New()
 	rc.Script = "train.py"
-	rc.Arguments = []string{"--alpha", "0.5"}
+	rc.Arguments = []any{"--alpha", "0.5"} // strings, as in golden/README.md
 	rc.Target = "cpu-cluster"
 	cd, err := conda.Create(&conda.CreateOptions{CondaPackages: []string{"scikit-learn"}})
 	require.NoError(t, err)

@@ -50,7 +50,7 @@ func (d *rcDecoder) decodeLegacy(root *yaml.Node) *RunConfiguration {
 			av := d.strList(v, raw)
 			if len(av) > 0 {
 				rc.Script = av[0]
-				rc.Arguments = append([]string{}, av[1:]...)
+				rc.Arguments = stringArguments(av[1:])
 			}
 		case "target":
 			rc.Target = d.str(v, raw)

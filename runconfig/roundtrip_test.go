@@ -122,7 +122,7 @@ func TestLoadWorkbenchTitleCaseRC08i(t *testing.T) {
 		rc, err := load()
 		require.NoError(t, err)
 		assert.Equal(t, "$file", rc.Script)
-		assert.Equal(t, []string{}, rc.Arguments)
+		assert.Equal(t, []any{}, rc.Arguments)
 		assert.Equal(t, "local", rc.Target)
 		assert.Equal(t, "Python", rc.Framework)
 		assert.Equal(t, map[string]string{"EXAMPLE_ENV_VAR": "Example Value"}, rc.Environment.EnvironmentVariables)

@@ -16,8 +16,10 @@ const (
 type RunConfiguration struct {
 	// Script is the script to run, relative to the source directory ("" = null).
 	Script string
-	// Arguments are passed to the script.
-	Arguments []string
+	// Arguments are passed to the script. Each is a string, a Go integer, a float64 or a
+	// bool and keeps its type in JSON and YAML (["--epochs", 3] is written with the number
+	// 3, as azureml-core does); the script receives ArgumentStrings(Arguments).
+	Arguments []any
 	// Target is the compute target name ("local" by default).
 	Target string
 	// Framework: "Python", "PySpark", "CNTK", "TensorFlow" or "PyTorch".
@@ -189,7 +191,7 @@ type ContainerInstanceConfiguration struct {
 // (RunConfiguration() in Python). It marshals to golden/runconfig_default_repr.json.
 func New() *RunConfiguration {
 	return &RunConfiguration{
-		Arguments:    []string{},
+		Arguments:    []any{},
 		Target:       "local",
 		Framework:    "Python",
 		Communicator: "None",

@@ -57,8 +57,10 @@ type ScriptRunConfig struct {
 	SourceDirectory string
 	// Script is relative to SourceDirectory.
 	Script string
-	// Arguments are passed to the script (or appended to Command).
-	Arguments []string
+	// Arguments are passed to the script: strings, Go integers, float64 or bool, which keep
+	// their type in the run configuration (as in azureml-core); the script receives
+	// ArgumentStrings(Arguments) in sys.argv.
+	Arguments []any
 	// RunConfig, when set, is the base configuration; ComputeTarget, Environment,
 	// DistributedJobConfig and MaxRunDurationSeconds are then ignored, as in azureml.
 	RunConfig *RunConfiguration

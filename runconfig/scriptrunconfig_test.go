@@ -13,7 +13,7 @@ func TestScriptRunConfigDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "local", rc.Target)
 	assert.Equal(t, intp(DefaultMaxRunDurationSeconds), rc.MaxRunDurationSeconds)
-	assert.Equal(t, []string{}, rc.Arguments)
+	assert.Equal(t, []any{}, rc.Arguments)
 	assert.Equal(t, DefaultEnvironmentName, rc.Environment.Name)
 	assert.Equal(t, "train.py", rc.Script)
 }
@@ -36,18 +36,18 @@ func TestScriptRunConfigDistributed(t *testing.T) {
 func TestScriptRunConfigWithRunConfigNeverMutatesInputs(t *testing.T) {
 	base := New()
 	base.Script = "old.py"
-	base.Arguments = []string{"--a"}
+	base.Arguments = []any{"--a"}
 	base.Target = "cpu"
 	env := NewEnvironment("mine")
 	before, err := base.JSON()
 	require.NoError(t, err)
 	envBefore := env.Clone()
 
-	s := ScriptRunConfig{Script: "new.py", Arguments: []string{"--b"}, RunConfig: base, ComputeTarget: "ignored", Environment: env}
+	s := ScriptRunConfig{Script: "new.py", Arguments: []any{"--b", 2}, RunConfig: base, ComputeTarget: "ignored", Environment: env}
 	rc, err := s.RunConfiguration()
 	require.NoError(t, err)
 	assert.Equal(t, "new.py", rc.Script)
-	assert.Equal(t, []string{"--b"}, rc.Arguments)
+	assert.Equal(t, []any{"--b", 2}, rc.Arguments)
 	assert.Equal(t, "cpu", rc.Target) // ComputeTarget ignored when RunConfig is set (azureml)
 	assert.Len(t, s.Warnings(), 2)
 

@@ -167,7 +167,11 @@ func genericMap(m map[string]any, hint []string) any {
 func (rc *RunConfiguration) tree(f treeForm) (omap, error) {
 	var t omap
 	t.add("script", nullable(rc.Script))
-	t.add("arguments", strSlice(rc.Arguments))
+	args, err := argumentsTree(rc.Arguments)
+	if err != nil {
+		return nil, err
+	}
+	t.add("arguments", args)
 	t.add("target", nullable(rc.Target))
 	t.add("framework", nullable(rc.Framework))
 	t.add("communicator", nullable(rc.Communicator))

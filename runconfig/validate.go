@@ -52,6 +52,9 @@ func (rc *RunConfiguration) Validate(sourceDir string) error {
 			bad(fmt.Sprintf("%s script path doesn't exist. The script should be inside the project folder", rc.Script), ErrScriptNotFound)
 		}
 	}
+	for _, msg := range validateArguments("arguments", rc.Arguments) {
+		bad(msg)
+	}
 	if strings.TrimSpace(rc.Target) == "" {
 		bad("Must specify a target either through run configuration or arguments.", ErrNoTarget)
 	}

@@ -68,14 +68,17 @@ func run(ctx context.Context, wsDir, scripts, python string) error {
 	rc.Environment.Python.InterpreterPath = python
 
 	var results []result
-	for _, alpha := range []string{"0.0", "0.1", "0.5", "1.0", "2.0"} {
+	for _, alpha := range []float64{0.0, 0.1, 0.5, 1.0, 2.0} {
+		// The float keeps its type in the run definition; the script sees str(alpha), e.g. "1.0".
+		args := []any{"--alpha", alpha}
 		src := runconfig.ScriptRunConfig{
 			SourceDirectory: scripts,
 			Script:          "train.py",
-			Arguments:       []string{"--alpha", alpha},
+			Arguments:       args,
 			RunConfig:       rc,
 		}
-		r, err := exp.Submit(ctx, src, &experiment.SubmitOptions{Tags: map[string]string{"alpha": alpha}})
+		tags := map[string]string{"alpha": runconfig.ArgumentStrings(args)[1]}
+		r, err := exp.Submit(ctx, src, &experiment.SubmitOptions{Tags: tags})
 		if err != nil {
 			return err
 		}
