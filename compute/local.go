@@ -109,14 +109,13 @@ func (l *Local) Start(ctx context.Context, job *Job) (Execution, error) {
 			return nil, fmt.Errorf("compute: creating run directory: %w", err)
 		}
 	}
-	control, err := os.OpenFile(paths.ControlLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	controlFile, err := os.OpenFile(paths.ControlLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("compute: opening control log: %w", err)
 	}
-	defer control.Close()
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(control, "[%s] %s\n", time.Now().UTC().Format("2006-01-02T15:04:05.000000Z"), fmt.Sprintf(format, args...))
-	}
+	defer controlFile.Close()
+	control := newControlLog(controlFile)
+	logf := func(format string, args ...any) { fmt.Fprintf(control, format+"\n", args...) }
 	logf("Starting run %s of experiment %s on target local", job.RunID, job.Experiment)
 
 	prep, err := envbuild.Prepare(ctx, envSpec(rc), &envbuild.Options{
@@ -153,8 +152,8 @@ func (l *Local) Start(ctx context.Context, job *Job) (Execution, error) {
 	cmd := exec.Command(wrapper[0], wrapper[1:]...)
 	cmd.Dir = rd
 	cmd.Env = runEnv(os.Environ(), job, prep, paths, !l.opts.DisableRunContextShim)
-	cmd.Stdout = control // the wrapper's own diagnostics; the script's output goes to the driver log
-	cmd.Stderr = control
+	cmd.Stdout = controlFile // the wrapper's own diagnostics; the script's output goes to the driver log
+	cmd.Stderr = controlFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	logf("Launching %q", argv)
 	if err := cmd.Start(); err != nil {
