@@ -1,0 +1,5 @@
+package snapshot
+
+import "syscall"
+
+const sysFstatat = syscall.SYS_NEWFSTATAT
