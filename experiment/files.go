@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"github.com/amlgo/amlgo/internal/store"
 	"os"
 	"path"
 	"path/filepath"
@@ -78,8 +79,28 @@ func (r *Run) DownloadFiles(ctx context.Context, opts *DownloadFilesOptions) ([]
 	return written, nil
 }
 
-// downloadTo writes artifact name to the file dest, through a temporary file in its directory.
+// downloadTo writes artifact name to the file dest.
 func (r *Run) downloadTo(ctx context.Context, name, dest string) error {
+	arts, err := r.st.Artifacts(ctx, r.id)
+	if err != nil {
+		return fmt.Errorf("experiment: %w", err)
+	}
+	for _, a := range arts {
+		if a.Name == name {
+			return writeBlob(r.st, a.SHA256, dest)
+		}
+	}
+	return fmt.Errorf("%w: run %s has no file %q", ErrNotFound, r.id, name)
+}
+
+// writeBlob writes a stored blob to the file dest (mode 0644), through a temporary file in its
+// directory, creating the directory.
+func writeBlob(st *store.Store, sha, dest string) error {
+	src, err := st.OpenBlob(sha)
+	if err != nil {
+		return fmt.Errorf("experiment: %w", err)
+	}
+	defer src.Close()
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return fmt.Errorf("experiment: %w", err)
 	}
@@ -88,9 +109,9 @@ func (r *Run) downloadTo(ctx context.Context, name, dest string) error {
 		return fmt.Errorf("experiment: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := r.copyArtifact(ctx, name, tmp); err != nil {
+	if _, err := tmp.ReadFrom(src); err != nil {
 		tmp.Close()
-		return err
+		return fmt.Errorf("experiment: writing %s: %w", dest, err)
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("experiment: %w", err)

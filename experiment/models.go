@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -168,30 +167,10 @@ func (m *Model) Download(ctx context.Context, dir string) ([]string, error) {
 			return out, fmt.Errorf("experiment: model file %q has an unsafe name", f.Name)
 		}
 		dest := filepath.Join(dir, filepath.FromSlash(f.Name))
-		if err := copyBlobTo(m.st, f.SHA256, dest); err != nil {
+		if err := writeBlob(m.st, f.SHA256, dest); err != nil {
 			return out, err
 		}
 		out = append(out, dest)
 	}
 	return out, nil
-}
-
-func copyBlobTo(st *store.Store, sha, dest string) error {
-	src, err := st.OpenBlob(sha)
-	if err != nil {
-		return fmt.Errorf("experiment: %w", err)
-	}
-	defer src.Close()
-	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-		return fmt.Errorf("experiment: %w", err)
-	}
-	dst, err := os.OpenFile(dest, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fmt.Errorf("experiment: %w", err)
-	}
-	if _, err := dst.ReadFrom(src); err != nil {
-		dst.Close()
-		return fmt.Errorf("experiment: writing %s: %w", dest, err)
-	}
-	return dst.Close()
 }
