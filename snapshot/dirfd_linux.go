@@ -16,10 +16,11 @@ type dirHandle struct {
 	path string
 }
 
-// dirScratch is per-worker buffer space.
+// dirScratch is per-worker buffer space, reused from directory to directory.
 type dirScratch struct {
 	dirents []byte
-	cname   []byte
+	listing
+	cname []byte
 }
 
 func openDirHandle(path string) (dirHandle, error) {
@@ -37,30 +38,31 @@ func openDirHandle(path string) (dirHandle, error) {
 
 func (d dirHandle) close() { syscall.Close(d.fd) }
 
-// names lists the directory (without "." and ".."), returning prefix+name
-// for each entry: one allocation per entry.
-func (d dirHandle) names(sc *dirScratch, prefix string) ([]string, error) {
+// list reads the directory's entry names (without "." and "..") into
+// sc.listing, sorted.
+func (d dirHandle) list(sc *dirScratch) error {
 	if sc.dirents == nil {
 		sc.dirents = make([]byte, 32<<10)
 	}
-	var names []string
+	sc.reset()
 	for {
 		n, err := syscall.ReadDirent(d.fd, sc.dirents)
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
-			return nil, &fs.PathError{Op: "readdirent", Path: d.path, Err: err}
+			return &fs.PathError{Op: "readdirent", Path: d.path, Err: err}
 		}
 		if n <= 0 {
-			return names, nil
+			sc.sort()
+			return nil
 		}
 		// struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
 		buf := sc.dirents[:n]
 		for len(buf) >= 19 {
 			reclen := int(buf[16]) | int(buf[17])<<8
 			if reclen < 19 || reclen > len(buf) {
-				return nil, &fs.PathError{Op: "readdirent", Path: d.path, Err: syscall.EINVAL}
+				return &fs.PathError{Op: "readdirent", Path: d.path, Err: syscall.EINVAL}
 			}
 			ino := uint64(buf[0]) | uint64(buf[1])<<8 | uint64(buf[2])<<16 | uint64(buf[3])<<24 |
 				uint64(buf[4])<<32 | uint64(buf[5])<<40 | uint64(buf[6])<<48 | uint64(buf[7])<<56
@@ -72,8 +74,7 @@ func (d dirHandle) names(sc *dirScratch, prefix string) ([]string, error) {
 			if ino == 0 || string(name) == "." || string(name) == ".." {
 				continue
 			}
-			sc.cname = append(append(sc.cname[:0], prefix...), name...)
-			names = append(names, string(sc.cname))
+			sc.add(name)
 		}
 	}
 }
@@ -88,7 +89,7 @@ func indexZero(b []byte) int {
 }
 
 // lstat stats the entry name of the directory without following symlinks.
-func (d dirHandle) lstat(name string, sc *dirScratch) (statInfo, error) {
+func (d dirHandle) lstat(name []byte, sc *dirScratch) (statInfo, error) {
 	sc.cname = append(append(sc.cname[:0], name...), 0)
 	var st syscall.Stat_t
 	for {
@@ -98,7 +99,7 @@ func (d dirHandle) lstat(name string, sc *dirScratch) (statInfo, error) {
 			continue
 		}
 		if e != 0 {
-			return statInfo{}, &fs.PathError{Op: "lstat", Path: d.path + "/" + name, Err: e}
+			return statInfo{}, &fs.PathError{Op: "lstat", Path: d.path + "/" + string(name), Err: e}
 		}
 		break
 	}

@@ -11,7 +11,8 @@ import (
 // wired up.
 type dirHandle struct{ path string }
 
-type dirScratch struct{}
+// dirScratch is per-worker buffer space, reused from directory to directory.
+type dirScratch struct{ listing }
 
 func openDirHandle(path string) (dirHandle, error) {
 	fi, err := os.Lstat(path)
@@ -26,20 +27,25 @@ func openDirHandle(path string) (dirHandle, error) {
 
 func (d dirHandle) close() {}
 
-// names lists the directory, returning prefix+name for each entry.
-func (d dirHandle) names(_ *dirScratch, prefix string) ([]string, error) {
+// list reads the directory's entry names into sc.listing, sorted.
+func (d dirHandle) list(sc *dirScratch) error {
 	f, err := os.Open(d.path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
 	names, err := f.Readdirnames(-1)
-	for i := range names {
-		names[i] = prefix + names[i]
+	if err != nil {
+		return err
 	}
-	return names, err
+	sc.reset()
+	for _, n := range names {
+		sc.add([]byte(n))
+	}
+	sc.sort()
+	return nil
 }
 
-func (d dirHandle) lstat(name string, _ *dirScratch) (statInfo, error) {
-	return lstat(filepath.Join(d.path, name))
+func (d dirHandle) lstat(name []byte, _ *dirScratch) (statInfo, error) {
+	return lstat(filepath.Join(d.path, string(name)))
 }

@@ -124,7 +124,7 @@ func (w *walker) hashFile(n *node, buf []byte) (read int64, reason string, err e
 			n.st = after
 			n.hex = hex.EncodeToString(sum[:])
 			var buf []byte
-			n.digest = fileDigest(&buf, n.name, after.mode, &sum)
+			n.digest = fileDigest(&buf, n.name(), after.mode, &sum)
 			return read, "", nil
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -31,13 +32,22 @@ type StatCache struct {
 	racyWindowSet bool
 }
 
+// cacheEntry is immutable once in a map, so concurrent Takes share it.
 type cacheEntry struct {
-	st        statInfo
-	hex       string   // sha256 of the content
-	sum       [32]byte // the same, raw
-	perm      fs.FileMode
-	digest    [32]byte // Merkle node digest for perm (and the file's name)
-	hasDigest bool
+	rel     string // the map key
+	nameOff int    // rel[nameOff:] is the base name
+	st      statInfo
+	perm    fs.FileMode
+	hex     string   // sha256 of the content
+	digest  [32]byte // Merkle node digest (name, perm, content)
+}
+
+// newCacheEntry builds an entry, computing its node digest.
+func newCacheEntry(rel string, st statInfo, perm fs.FileMode, sum *[32]byte, hexSum string) *cacheEntry {
+	e := &cacheEntry{rel: rel, nameOff: strings.LastIndexByte(rel, '/') + 1, st: st, perm: perm, hex: hexSum}
+	var buf []byte
+	e.digest = fileDigest(&buf, rel[e.nameOff:], perm, sum)
+	return e
 }
 
 // NewStatCache returns an empty cache.
@@ -94,6 +104,7 @@ type cacheRecordV1 struct {
 	Ctime  int64  `json:"c"`
 	Ino    uint64 `json:"i"`
 	Dev    uint64 `json:"d"`
+	Perm   uint32 `json:"p"`
 	SHA256 string `json:"h"`
 }
 
@@ -119,17 +130,15 @@ func LoadStatCache(path string) (*StatCache, error) {
 	for root, recs := range f.Roots {
 		m := make(map[string]*cacheEntry, len(recs))
 		for rel, r := range recs {
-			if len(r.SHA256) != 64 {
+			var sum [32]byte
+			if len(r.SHA256) != 64 || r.Perm > 0o777 || checkRelPath(rel) != nil {
 				continue
 			}
-			e := &cacheEntry{
-				st:  statInfo{size: r.Size, mtime: r.Mtime, ctime: r.Ctime, ino: r.Ino, dev: r.Dev},
-				hex: r.SHA256,
-			}
-			if _, err := hex.Decode(e.sum[:], []byte(r.SHA256)); err != nil {
+			if _, err := hex.Decode(sum[:], []byte(r.SHA256)); err != nil {
 				continue
 			}
-			m[rel] = e
+			st := statInfo{size: r.Size, mtime: r.Mtime, ctime: r.Ctime, ino: r.Ino, dev: r.Dev}
+			m[rel] = newCacheEntry(rel, st, fs.FileMode(r.Perm), &sum, r.SHA256)
 		}
 		c.roots[root] = m
 	}
@@ -145,7 +154,7 @@ func (c *StatCache) Save(path string) error {
 		recs := make(map[string]cacheRecordV1, len(m))
 		for rel, e := range m {
 			recs[rel] = cacheRecordV1{Size: e.st.size, Mtime: e.st.mtime, Ctime: e.st.ctime,
-				Ino: e.st.ino, Dev: e.st.dev, SHA256: e.hex}
+				Ino: e.st.ino, Dev: e.st.dev, Perm: uint32(e.perm), SHA256: e.hex}
 		}
 		f.Roots[root] = recs
 	}
@@ -174,4 +183,26 @@ func (c *StatCache) Save(path string) error {
 		return fmt.Errorf("snapshot: saving stat cache: %w", err)
 	}
 	return nil
+}
+
+// updateCache stores the hashes of the files whose stat data is old enough
+// to be trusted, and drops entries of files no longer seen.
+func (w *walker) updateCache(c *StatCache, old map[string]*cacheEntry, start time.Time) {
+	if len(w.misses) == 0 && len(w.hits) == len(old) {
+		return // every cached file seen unchanged, nothing new: keep the map
+	}
+	limit := start.Add(-c.window()).UnixNano()
+	m := make(map[string]*cacheEntry, len(w.hits)+len(w.misses))
+	for _, e := range w.hits {
+		m[e.rel] = e
+	}
+	for _, n := range w.misses {
+		if n.skip || n.hex == "" || n.st.mtime >= limit || n.st.ctime >= limit {
+			continue
+		}
+		var sum [32]byte
+		hex.Decode(sum[:], []byte(n.hex))
+		m[n.rel] = newCacheEntry(n.rel, n.st, n.st.mode.Perm(), &sum, n.hex)
+	}
+	c.setRoot(w.root, m)
 }

@@ -2,8 +2,8 @@ package snapshot
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,9 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // Options configures Take. A nil *Options means all defaults.
@@ -35,7 +33,7 @@ type Options struct {
 	// changed and records the new ones.
 	Cache *StatCache
 	// Workers is the number of goroutines walking and hashing; 0 means
-	// runtime.GOMAXPROCS(0).
+	// runtime.GOMAXPROCS(0) hashing and four times as many walking.
 	Workers int
 }
 
@@ -70,18 +68,34 @@ const (
 	kindLink
 )
 
-// node is one entry found by the walk.
+// node is a directory, a symlink, or a regular file whose content the walk
+// could not take from the stat cache.
 type node struct {
 	rel      string // slash-separated path relative to the root
-	name     string // base name
+	nameOff  int    // rel[nameOff:] is the base name
 	kind     nodeKind
 	skip     bool // dropped after the walk (unreadable, vanished)
 	st       statInfo
 	hex      string   // content sha256 (files)
 	target   string   // symlink target
 	digest   [32]byte // Merkle node digest (files and symlinks; directories at the end)
-	children []*node  // in name order
-	cached   *cacheEntry
+	children []child  // directories: the entries in name order
+}
+
+func (n *node) name() string { return n.rel[n.nameOff:] }
+
+// child is one directory entry: a node, or (e set) a regular file known
+// unchanged from the stat cache, whose immutable entry says everything.
+type child struct {
+	n *node
+	e *cacheEntry
+}
+
+func (c child) name() string {
+	if c.e != nil {
+		return c.e.rel[c.e.nameOff:]
+	}
+	return c.n.name()
 }
 
 // Take snapshots dir: it walks the tree applying the root ignore file
@@ -124,11 +138,14 @@ func Take(ctx context.Context, dir string, opts *Options) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	workers := o.Workers
+	workers, walkers := o.Workers, o.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
+		// Directory reads and stats block on I/O when the inode cache is
+		// cold; more walkers keep more requests in flight.
+		walkers = 4 * workers
 	}
-	w := &walker{ctx: ctx, root: abs, matcher: matcher, workers: workers}
+	w := &walker{ctx: ctx, root: abs, matcher: matcher, workers: workers, walkers: walkers}
 	var oldEntries map[string]*cacheEntry
 	if o.Cache != nil {
 		oldEntries = o.Cache.rootEntries(abs)
@@ -140,11 +157,11 @@ func Take(ctx context.Context, dir string, opts *Options) (*Snapshot, error) {
 	if err := w.walk(rootNode); err != nil {
 		return nil, err
 	}
-	var total int64
-	for _, n := range w.files {
+	total := w.hitBytes
+	for _, n := range w.misses {
 		total += n.st.size
 	}
-	nonDirs := int64(len(w.files) + len(w.links))
+	nonDirs := int64(len(w.hits) + len(w.misses) + len(w.links))
 	if limit := o.maxSize(); limit >= 0 && total > limit {
 		return nil, &LimitError{Dir: dir, Limit: limit, Value: total, err: ErrSnapshotTooLarge}
 	}
@@ -160,16 +177,14 @@ func Take(ctx context.Context, dir string, opts *Options) (*Snapshot, error) {
 
 	// Phase 3: manifest, Merkle root, limits against the previous snapshot.
 	s := &Snapshot{Root: abs, IgnoreFile: matcher.Source()}
-	s.Files = make([]File, 0, len(w.files)+len(w.links)+len(w.dirs))
+	s.Files = make([]File, 0, int(nonDirs)+w.dirs)
 	collect(rootNode, &s.Files, &s.Stats)
-	for _, n := range w.files {
-		if !n.skip {
-			s.TotalSize += n.st.size
-		}
+	for _, f := range s.Files {
+		s.TotalSize += f.Size * int64(boolInt(f.IsRegular()))
 	}
 	s.Stats.HashedFiles = w.hashedFiles
 	s.Stats.HashedBytes = w.hashedBytes
-	s.Stats.CacheHits = w.cacheHits
+	s.Stats.CacheHits = len(w.hits)
 	s.Skipped = w.skipped
 	slices.SortFunc(s.Skipped, func(a, b Skipped) int { return strings.Compare(a.Path, b.Path) })
 	var buf []byte
@@ -201,28 +216,42 @@ func Take(ctx context.Context, dir string, opts *Options) (*Snapshot, error) {
 }
 
 // collect appends the manifest entries below n (n itself excluded) in path
-// order. Children are in name order; a directory's own entry sorts by its
-// name but its content sorts as name+"/" among its siblings (so "a",
-// "a-b", "a/x"), hence the queue of pending subtrees.
+// order. Children are in name order, but a directory's content sorts as the
+// block name+"/" among its siblings ("a", "a-b", "a.c", "a.c/y", "a/x",
+// "a0"), so subtrees wait in a list ordered by that key until the next
+// sibling name passes it.
 func collect(n *node, out *[]File, st *Stats) {
-	var pending []*node
+	type subtree struct {
+		key string // name + "/"
+		n   *node
+	}
+	var pending []subtree
 	flush := func(before string, all bool) {
-		for len(pending) > 0 && (all || lessDirKey(pending[0].name, before)) {
-			d := pending[0]
+		for len(pending) > 0 && (all || pending[0].key < before) {
+			d := pending[0].n
 			pending = pending[1:]
 			collect(d, out, st)
 		}
 	}
-	for _, c := range n.children {
+	for _, ch := range n.children {
+		if e := ch.e; e != nil {
+			flush(ch.name(), false)
+			*out = append(*out, File{Path: e.rel, Size: e.st.size, Mode: e.perm, SHA256: e.hex})
+			st.Files++
+			continue
+		}
+		c := ch.n
 		if c.skip {
 			continue
 		}
-		flush(c.name, false)
+		flush(c.name(), false)
 		switch c.kind {
 		case kindDir:
 			*out = append(*out, File{Path: c.rel, Mode: fs.ModeDir | c.st.mode.Perm()})
 			st.Dirs++
-			pending = append(pending, c)
+			key := c.name() + "/"
+			i, _ := slices.BinarySearchFunc(pending, key, func(p subtree, k string) int { return strings.Compare(p.key, k) })
+			pending = slices.Insert(pending, i, subtree{key, c})
 		case kindFile:
 			*out = append(*out, File{Path: c.rel, Size: c.st.size, Mode: c.st.mode.Perm(), SHA256: c.hex})
 			st.Files++
@@ -234,259 +263,35 @@ func collect(n *node, out *[]File, st *Stats) {
 	flush("", true)
 }
 
-// lessDirKey reports whether name+"/" sorts before k.
-func lessDirKey(name, k string) bool {
-	if strings.HasPrefix(k, name) {
-		return len(k) > len(name) && k[len(name)] > '/'
+func boolInt(b bool) int {
+	if b {
+		return 1
 	}
-	return name < k
+	return 0
 }
 
 // treeDigest computes the Merkle digests of the directories below n (file
-// and symlink digests are already set) and returns n's.
+// and symlink digests are already known) and returns n's.
 func treeDigest(n *node, buf *[]byte) [32]byte {
-	children := make([][32]byte, 0, len(n.children))
-	for _, c := range n.children {
-		if c.skip {
-			continue
-		}
-		if c.kind == kindDir {
+	for _, ch := range n.children {
+		if c := ch.n; c != nil && !c.skip && c.kind == kindDir {
 			c.digest = treeDigest(c, buf)
 		}
-		children = append(children, c.digest)
 	}
+	var b []byte
 	if n.rel == "" {
-		return dirDigest(buf, "", 0, true, children)
+		b = append((*buf)[:0], "root\x00"...)
+	} else {
+		b = appendHeader((*buf)[:0], "dir", n.name(), n.st.mode)
 	}
-	return dirDigest(buf, n.name, n.st.mode, false, children)
-}
-
-// walker holds the state of one Take.
-type walker struct {
-	ctx     context.Context
-	root    string // absolute
-	matcher *IgnoreMatcher
-	workers int
-	cache   map[string]*cacheEntry // read-only
-
-	mu      sync.Mutex
-	cond    *sync.Cond
-	queue   []*node
-	pending int // directories queued or being read
-	err     error
-
-	// Results, merged from the workers under mu.
-	files, links, dirs []*node
-	misses             []*node
-	skipped            []Skipped
-	cacheHits          int
-	hashedFiles        int
-	hashedBytes        int64
-}
-
-// walkResult is one worker's share of the results.
-type walkResult struct {
-	files, links, dirs, misses []*node
-	skipped                    []Skipped
-	hits                       int
-	scratch                    dirScratch
-	digestBuf                  []byte
-}
-
-func (w *walker) abs(rel string) string {
-	if rel == "" {
-		return w.root
-	}
-	return w.root + string(filepath.Separator) + filepath.FromSlash(rel)
-}
-
-// walk reads every directory below root with w.workers goroutines.
-func (w *walker) walk(root *node) error {
-	w.cond = sync.NewCond(&w.mu)
-	w.queue = []*node{root}
-	w.pending = 1
-	var wg sync.WaitGroup
-	for range w.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var res walkResult
-			w.walkWorker(&res)
-			w.mu.Lock()
-			w.files = append(w.files, res.files...)
-			w.links = append(w.links, res.links...)
-			w.dirs = append(w.dirs, res.dirs...)
-			w.misses = append(w.misses, res.misses...)
-			w.skipped = append(w.skipped, res.skipped...)
-			w.cacheHits += res.hits
-			w.mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	return w.err
-}
-
-func (w *walker) walkWorker(res *walkResult) {
-	for {
-		w.mu.Lock()
-		for len(w.queue) == 0 && w.pending > 0 && w.err == nil {
-			w.cond.Wait()
-		}
-		if w.err != nil || len(w.queue) == 0 {
-			w.mu.Unlock()
-			return
-		}
-		d := w.queue[len(w.queue)-1]
-		w.queue = w.queue[:len(w.queue)-1]
-		w.mu.Unlock()
-
-		var err error
-		if cerr := w.ctx.Err(); cerr != nil {
-			err = fmt.Errorf("snapshot: %w", cerr)
-		} else {
-			err = w.readDir(d, res)
-		}
-
-		w.mu.Lock()
-		if err != nil && w.err == nil {
-			w.err = err
-		}
-		w.pending--
-		for _, c := range d.children {
-			if c.kind == kindDir {
-				w.queue = append(w.queue, c)
-				w.pending++
-			}
-		}
-		w.cond.Broadcast()
-		w.mu.Unlock()
-	}
-}
-
-// readDir lists d, applies the ignore rules, stats the entries and fills
-// d.children (in name order).
-func (w *walker) readDir(d *node, res *walkResult) error {
-	dirPath := w.abs(d.rel)
-	h, err := openDirHandle(dirPath)
-	if err != nil {
-		return fmt.Errorf("snapshot: %w", err)
-	}
-	defer h.close()
-	prefix := ""
-	if d.rel != "" {
-		prefix = d.rel + "/"
-	}
-	rels, err := h.names(&res.scratch, prefix)
-	if err != nil {
-		return fmt.Errorf("snapshot: reading %s: %w", dirPath, err)
-	}
-	slices.Sort(rels) // same order as the names: they share the prefix
-	d.children = make([]*node, 0, len(rels))
-	slab := make([]node, 0, len(rels)) // one allocation for all the nodes
-	for _, rel := range rels {
-		name := rel[len(prefix):]
-		if w.matcher.Match(rel) {
-			continue
-		}
-		if !utf8.ValidString(name) {
-			res.skipped = append(res.skipped, Skipped{Path: strings.ToValidUTF8(rel, "\uFFFD"), Reason: "name is not valid UTF-8"})
-			continue
-		}
-		st, err := h.lstat(name, &res.scratch)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				res.skipped = append(res.skipped, Skipped{Path: rel, Reason: "removed during the snapshot"})
-				continue
-			}
-			return fmt.Errorf("snapshot: %w", err)
-		}
-		slab = append(slab, node{rel: rel, name: name, st: st})
-		n := &slab[len(slab)-1]
+	for _, ch := range n.children {
 		switch {
-		case st.mode.IsDir():
-			n.kind = kindDir
-			res.dirs = append(res.dirs, n)
-		case st.mode.IsRegular():
-			n.kind = kindFile
-			res.files = append(res.files, n)
-			if e := w.cache[rel]; e != nil && e.st.sameFile(st) {
-				n.hex = e.hex
-				n.cached = e
-				if e.hasDigest && e.perm == st.mode.Perm() {
-					n.digest = e.digest
-				} else {
-					n.digest = fileDigest(&res.digestBuf, name, st.mode, &e.sum)
-				}
-				res.hits++
-			} else {
-				res.misses = append(res.misses, n)
-			}
-		case st.mode&fs.ModeSymlink != 0:
-			target, err := os.Readlink(w.abs(rel))
-			if err != nil {
-				return fmt.Errorf("snapshot: %w", err)
-			}
-			target = filepath.ToSlash(target)
-			reason, err := linkEscapes(w.lookup(), rel, target)
-			if err != nil {
-				return fmt.Errorf("snapshot: resolving symlink %s: %w", rel, err)
-			}
-			if reason != "" {
-				res.skipped = append(res.skipped, Skipped{Path: rel, Reason: reason})
-				continue
-			}
-			n.kind = kindLink
-			n.target = target
-			n.digest = linkDigest(&res.digestBuf, name, target)
-			res.links = append(res.links, n)
-		default:
-			res.skipped = append(res.skipped, Skipped{Path: rel, Reason: "special file (" + describeType(st.mode) + ")"})
-			continue
-		}
-		d.children = append(d.children, n)
-	}
-	return nil
-}
-
-func describeType(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeCharDevice != 0:
-		return "character device"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	}
-	return "irregular file"
-}
-
-func (w *walker) lookup() linkLookup {
-	return lookupFunc{
-		lstatFn:    func(rel string) (fs.FileInfo, error) { return os.Lstat(w.abs(rel)) },
-		readlinkFn: func(rel string) (string, error) { return os.Readlink(w.abs(rel)) },
-	}
-}
-
-// updateCache stores the hashes of the files whose stat data is old enough
-// to be trusted, and drops entries of files no longer seen.
-func (w *walker) updateCache(c *StatCache, old map[string]*cacheEntry, start time.Time) {
-	if len(w.misses) == 0 && w.cacheHits == len(old) && w.cacheHits == len(w.files) {
-		return // every cached file seen unchanged, nothing new: keep the map
-	}
-	limit := start.Add(-c.window()).UnixNano()
-	m := make(map[string]*cacheEntry, len(w.files))
-	for _, n := range w.files {
-		switch {
-		case n.skip:
-		case n.cached != nil:
-			m[n.rel] = n.cached
-		case n.hex != "" && n.st.mtime < limit && n.st.ctime < limit:
-			e := &cacheEntry{st: n.st, hex: n.hex, perm: n.st.mode.Perm(), digest: n.digest, hasDigest: true}
-			hex.Decode(e.sum[:], []byte(n.hex))
-			m[n.rel] = e
+		case ch.e != nil:
+			b = append(b, ch.e.digest[:]...)
+		case !ch.n.skip:
+			b = append(b, ch.n.digest[:]...)
 		}
 	}
-	c.setRoot(w.root, m)
+	*buf = b
+	return sha256.Sum256(b)
 }

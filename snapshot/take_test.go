@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -182,4 +185,73 @@ func TestTakeRootThroughSymlink(t *testing.T) {
 	// A relative directory works too.
 	t.Chdir(dir)
 	assert.Equal(t, s.ID, take(t, "real", nil).ID)
+}
+
+// TestManifestOrderTrickyNames: a directory's content sorts as "name/"
+// among its siblings, for nodes and for cache hits alike.
+func TestManifestOrderTrickyNames(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"a/x": "1", "a-b": "2", "a.c/y": "3", "a0": "4", "a/b/c": "5", "a/b-c": "6", "a/b.d": "7",
+		"é/x": "8", "z": "9", "A": "10", "a b": "11", "a/-": "12", "a/b/": "",
+	})
+	cache := testCache()
+	cold := take(t, dir, &Options{Cache: cache})
+	warm := take(t, dir, &Options{Cache: cache})
+	assert.Equal(t, cold.Files, warm.Files)
+	assert.Equal(t, cold.ID, warm.ID)
+	got := make([]string, len(cold.Files))
+	for i, f := range cold.Files {
+		got[i] = f.Path
+	}
+	assert.True(t, slices.IsSorted(got), "%q", got)
+	var m Snapshot
+	data, err := cold.MarshalJSON()
+	require.NoError(t, err)
+	require.NoError(t, m.UnmarshalJSON(data))
+	assert.Equal(t, cold.ID, m.ID, "tree digest and manifest digest agree")
+}
+
+// TestManifestOrderRandomTrees checks, on random trees of similar names,
+// that Take's manifest is sorted, equal between cold and warm takes, and
+// that its ID matches the manifest's Merkle root.
+func TestManifestOrderRandomTrees(t *testing.T) {
+	parts := []string{"a", "a-", "a.", "a0", "b", "a b", "é", "A", "a/", "a./", "a-/", "é/"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := range 20 {
+		dir := t.TempDir()
+		tree := map[string]string{}
+		for i := range 40 {
+			var p string
+			for depth := rng.IntN(4); depth >= 0; depth-- {
+				p += parts[rng.IntN(len(parts))]
+			}
+			if strings.HasSuffix(p, "/") {
+				p += fmt.Sprint(i)
+			}
+			tree[p] = fmt.Sprint(i)
+		}
+		// Drop entries that collide with directories.
+		for p := range tree {
+			for q := range tree {
+				if strings.HasPrefix(q, p+"/") {
+					delete(tree, p)
+				}
+			}
+		}
+		writeTree(t, dir, tree)
+		cache := testCache()
+		cold := take(t, dir, &Options{Cache: cache})
+		warm := take(t, dir, &Options{Cache: cache})
+		require.Equal(t, cold.Files, warm.Files, "round %d", round)
+		got := make([]string, len(cold.Files))
+		for i, f := range cold.Files {
+			got[i] = f.Path
+		}
+		require.True(t, slices.IsSorted(got), "round %d: %q", round, got)
+		id, err := merkleRoot(cold.Files)
+		require.NoError(t, err)
+		require.Equal(t, id, cold.ID)
+		require.Equal(t, id, warm.ID)
+	}
 }
