@@ -20,7 +20,7 @@ func TestLoadCorpusEnvironmentFile(t *testing.T) {
 	cfg := filepath.Join(proj, ".azureml")
 	require.NoError(t, os.MkdirAll(cfg, 0o755))
 	for src, dst := range map[string]string{
-		"konabuta+azureml-mlops__.azureml__environment.yml":       "environment.yml",
+		"konabuta+azureml-mlops__.azureml__environment.yml":        "environment.yml",
 		"konabuta+azureml-mlops__.azureml__conda_dependencies.yml": "conda_dependencies.yml",
 	} {
 		b, err := os.ReadFile(filepath.Join(corpus, src))
