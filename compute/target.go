@@ -182,6 +182,9 @@ type WaitOptions struct {
 	ShowOutput io.Writer
 	// MinNodeCount is the number of nodes to wait for (clusters only).
 	MinNodeCount int
+	// Timeout bounds the wait for MinNodeCount nodes (clusters only; 0 = 25 minutes, as
+	// azureml-core's timeout_in_minutes).
+	Timeout time.Duration
 }
 
 // RunFileOpener is implemented by executions whose run directory files can be read, such as

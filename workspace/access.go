@@ -27,7 +27,7 @@ func storeOf(v any) (*store.Store, error) {
 	if w.closed {
 		return nil, fmt.Errorf("%w: %s", ErrClosed, w.name)
 	}
-	if !w.Local() {
+	if w.store == nil {
 		return nil, fmt.Errorf("%w: %s", ErrRequiresLocalWorkspace, w.name)
 	}
 	return w.store, nil

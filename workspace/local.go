@@ -35,6 +35,8 @@ type Workspace struct {
 	store  *store.Store
 	mu     sync.Mutex
 	closed bool
+
+	azure *azureWorkspace // set for Azure workspaces (azure.go)
 }
 
 // Open opens the local workspace stored in dir, creating dir (mode 0700),
@@ -113,12 +115,15 @@ func (w *Workspace) Dir() string { return w.dir }
 func (w *Workspace) RunsDir() string { return filepath.Join(w.dir, runsDirName) }
 
 // Local reports whether the workspace is an embedded local one (from Open).
-func (w *Workspace) Local() bool { return w.store != nil }
+func (w *Workspace) Local() bool { return w.store != nil && w.azure == nil }
 
 // String describes the workspace (never with secrets).
 func (w *Workspace) String() string {
 	if w == nil {
 		return "Workspace(nil)"
+	}
+	if w.azure != nil {
+		return w.azure.String()
 	}
 	return fmt.Sprintf("Workspace.local(name=%q, dir=%q)", w.name, w.dir)
 }

@@ -1,0 +1,77 @@
+package compute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/amlgo/amlgo/internal/arm"
+	"github.com/amlgo/amlgo/internal/wsaccess"
+	"github.com/amlgo/amlgo/workspace"
+)
+
+// AzureTarget is a compute target of an Azure workspace whose type amlgo does not run jobs on
+// (AKS, Kubernetes, ComputeInstance, Databricks, DataFactory, …). It can be listed, inspected
+// and deleted or detached; Start returns an error wrapping errors.ErrUnsupported.
+type AzureTarget struct {
+	name     string
+	az       *wsaccess.AzureWorkspace
+	typ      string
+	attached bool
+	state    ProvisioningState
+}
+
+var (
+	_ ComputeTarget = (*AzureTarget)(nil)
+	_ Detacher      = (*AzureTarget)(nil)
+)
+
+func newAzureTarget(_ *workspace.Workspace, az *wsaccess.AzureWorkspace, res *arm.ComputeResource) *AzureTarget {
+	t := &AzureTarget{name: res.Name, az: az, typ: res.Properties.ComputeType, state: ProvisioningState(res.Properties.ProvisioningState)}
+	t.attached = res.Properties.IsAttachedCompute != nil && *res.Properties.IsAttachedCompute
+	return t
+}
+
+// Name returns the target's name.
+func (t *AzureTarget) Name() string { return t.name }
+
+// Type returns the service's computeType, e.g. "AKS".
+func (t *AzureTarget) Type() Type { return Type(t.typ) }
+
+// Capabilities are unknown for these types: none is reported.
+func (t *AzureTarget) Capabilities() Capabilities { return Capabilities{} }
+
+// IsAttached reports whether the target was attached (rather than created) by the workspace.
+func (t *AzureTarget) IsAttached() bool { return t.attached }
+
+// Status reads the target's provisioning state from the service.
+func (t *AzureTarget) Status(ctx context.Context) (ProvisioningState, error) {
+	res, err := getARM(ctx, t.az, t.name)
+	if err != nil {
+		return ProvisioningUnknown, err
+	}
+	return ProvisioningState(res.Properties.ProvisioningState), nil
+}
+
+// Start returns an error wrapping errors.ErrUnsupported: amlgo does not run jobs on this type.
+func (t *AzureTarget) Start(ctx context.Context, job *Job) (Execution, error) {
+	return nil, unsupported("compute target %q has type %s, which amlgo cannot run jobs on", t.name, t.typ)
+}
+
+// Delete deletes the target and its underlying resource (created targets only).
+func (t *AzureTarget) Delete(ctx context.Context) error {
+	if t.attached {
+		return fmt.Errorf("%w: Delete is not supported for attached compute %s. Try to use detach instead.", ErrUnsupported, t.name)
+	}
+	return deleteOrDetach(ctx, t.az, t.name, arm.UnderlyingResourceDelete)
+}
+
+// Detach removes the target from the workspace, keeping its underlying resource.
+func (t *AzureTarget) Detach(ctx context.Context) error {
+	return deleteOrDetach(ctx, t.az, t.name, arm.UnderlyingResourceDetach)
+}
+
+// unsupported returns an error wrapping both ErrUnsupported and errors.ErrUnsupported.
+func unsupported(format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %w", ErrUnsupported, fmt.Sprintf(format, args...), errors.ErrUnsupported)
+}

@@ -1,0 +1,156 @@
+package compute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/amlgo/amlgo/internal/arm"
+	"github.com/amlgo/amlgo/internal/wsaccess"
+	"github.com/amlgo/amlgo/workspace"
+)
+
+// HDInsightAttachConfig describes an existing HDInsight Spark cluster to attach, as
+// azureml-core's HDInsightCompute.attach_configuration. The cluster is named by ResourceID,
+// or by SubscriptionID (default: the workspace's), ResourceGroup and ClusterName; Address is
+// its SSH endpoint (default <ClusterName>-ssh.azurehdinsight.net). Exactly one of Password
+// and PrivateKeyFile authenticates; they are sent to the service only, never stored or
+// logged by amlgo.
+type HDInsightAttachConfig struct {
+	ResourceID     string
+	SubscriptionID string
+	ResourceGroup  string
+	ClusterName    string
+	Address        string
+	// SSHPort is the SSH port (0 = 22).
+	SSHPort              int
+	Username             string
+	Password             string `json:"-"`
+	PrivateKeyFile       string
+	PrivateKeyPassphrase string `json:"-"`
+}
+
+// String describes the configuration without its secrets.
+func (c HDInsightAttachConfig) String() string {
+	return fmt.Sprintf("HDInsightAttachConfig(resource_id=%q, cluster_name=%q, address=%q, ssh_port=%d, username=%q)",
+		c.ResourceID, c.ClusterName, c.Address, c.SSHPort, c.Username)
+}
+
+// GoString is String, so that %#v shows no secret either.
+func (c HDInsightAttachConfig) GoString() string { return c.String() }
+
+// HDInsight is an HDInsight Spark cluster attached to an Azure workspace (azureml-core's
+// HDInsightCompute).
+type HDInsight struct {
+	name     string
+	ws       *workspace.Workspace
+	az       *wsaccess.AzureWorkspace
+	address  string
+	sshPort  int
+	username string
+	resource string
+}
+
+var (
+	_ ComputeTarget = (*HDInsight)(nil)
+	_ Detacher      = (*HDInsight)(nil)
+)
+
+// AttachHDInsight attaches an HDInsight cluster to an Azure workspace under name and waits
+// for the service to accept it.
+func AttachHDInsight(ctx context.Context, ws *workspace.Workspace, name string, cfg *HDInsightAttachConfig) (*HDInsight, error) {
+	az, err := azureOf(ws, "AttachHDInsight")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkNewName(name); err != nil {
+		return nil, err
+	}
+	if cfg == nil {
+		return nil, errors.New("compute: nil HDInsightAttachConfig")
+	}
+	c := *cfg
+	if c.ResourceID == "" && c.ClusterName != "" {
+		if c.ResourceGroup == "" {
+			return nil, fmt.Errorf("%w: Error, missing resource_group for cluster %s.", ErrInvalidAttachConfig, c.ClusterName)
+		}
+		sub := c.SubscriptionID
+		if sub == "" {
+			sub = az.ID.SubscriptionID
+		}
+		c.ResourceID = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.HDInsight/clusters/%s", sub, c.ResourceGroup, c.ClusterName)
+	}
+	if c.Address == "" && c.ClusterName != "" {
+		c.Address = c.ClusterName + "-ssh.azurehdinsight.net"
+	}
+	a := sshAttach{ResourceID: c.ResourceID, Address: c.Address, SSHPort: c.SSHPort, Username: c.Username,
+		Password: c.Password, PrivateKeyFile: c.PrivateKeyFile, PrivateKeyPassphrase: c.PrivateKeyPassphrase}
+	if err := a.validate(); err != nil {
+		return nil, err
+	}
+	body, err := a.request(arm.ComputeTypeHDInsight, az.Location)
+	if err != nil {
+		return nil, err
+	}
+	res, err := provision(ctx, az, name, "attaching HDInsight", body)
+	if err != nil {
+		return nil, err
+	}
+	return hdinsightFromARM(ws, az, res)
+}
+
+func hdinsightFromARM(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *arm.ComputeResource) (*HDInsight, error) {
+	p, err := res.Properties.HDInsight()
+	if err != nil {
+		return nil, fmt.Errorf("compute: %w", err)
+	}
+	h := &HDInsight{name: res.Name, ws: ws, az: az, address: p.Address, sshPort: 22, resource: res.Properties.ResourceID}
+	if p.SSHPort != nil {
+		h.sshPort = int(*p.SSHPort)
+	}
+	if p.AdministratorAccount != nil {
+		h.username = p.AdministratorAccount.Username
+	}
+	return h, nil
+}
+
+// Name returns the target's name.
+func (h *HDInsight) Name() string { return h.name }
+
+// Type returns TypeHDInsight.
+func (h *HDInsight) Type() Type { return TypeHDInsight }
+
+// Capabilities of HDInsight, as azureml-core documents them.
+func (h *HDInsight) Capabilities() Capabilities {
+	return Capabilities{HyperparameterTuning: true, ModelSelection: true, Pipelines: true}
+}
+
+// Address returns the cluster's SSH address and port.
+func (h *HDInsight) Address() (string, int) { return h.address, h.sshPort }
+
+// ResourceID returns the cluster's ARM id ("" when attached by address).
+func (h *HDInsight) ResourceID() string { return h.resource }
+
+// Status reads the target's provisioning state from the service.
+func (h *HDInsight) Status(ctx context.Context) (ProvisioningState, error) {
+	res, err := getARM(ctx, h.az, h.name)
+	if err != nil {
+		return ProvisioningUnknown, err
+	}
+	return ProvisioningState(res.Properties.ProvisioningState), nil
+}
+
+// Start is not implemented yet: running Spark jobs on HDInsight comes in a later version.
+func (h *HDInsight) Start(ctx context.Context, job *Job) (Execution, error) {
+	return nil, unsupported("running jobs on HDInsight cluster %q is not implemented yet", h.name)
+}
+
+// Detach removes the cluster from the workspace; the cluster itself is untouched.
+func (h *HDInsight) Detach(ctx context.Context) error {
+	return deleteOrDetach(ctx, h.az, h.name, arm.UnderlyingResourceDetach)
+}
+
+// Delete is refused: an attached cluster is detached, not deleted.
+func (h *HDInsight) Delete(ctx context.Context) error {
+	return fmt.Errorf("%w: Delete is not supported for HDICompute object. Try to use detach instead.", ErrUnsupported)
+}

@@ -1,0 +1,455 @@
+// Package armfake is an in-process fake of the Azure Resource Manager operations amlgo uses
+// (Microsoft.MachineLearningServices workspaces and computes), served over TLS by
+// net/http/httptest. It follows the REST specification: status codes, Azure-AsyncOperation and
+// Location headers of long-running operations, ErrorResponse bodies, nextLink paging, the
+// api-version on every request. Tests can inject 429/503 responses with Retry-After, make
+// provisioning fail, and inspect every request. Secrets sent in a PUT are never stored, and a
+// response that would contain one fails the test.
+package armfake
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	azarm "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+)
+
+// APIVersion is the api-version the fake accepts.
+const APIVersion = "2025-12-01"
+
+// Token is the bearer token the fake credential issues and the server requires.
+const Token = "armfake-token"
+
+// Request is one request the server received.
+type Request struct {
+	Method string
+	Path   string
+	Query  url.Values
+	Body   []byte
+}
+
+// Server is a fake Resource Manager. Its exported fields may be changed between requests.
+type Server struct {
+	// PollsBeforeDone is how many times an operation reports InProgress before its terminal
+	// state (default 1).
+	PollsBeforeDone int
+	// PageSize is the number of items per page of a listing (default 100).
+	PageSize int
+	// NextLinkAPIVersion is the api-version written into nextLink URLs (default APIVersion);
+	// the server accepts it on those requests, as the real service does.
+	NextLinkAPIVersion string
+	// DeleteLocationOnly makes a deletion answer 202 with a Location header only (the spec
+	// sends both Azure-AsyncOperation and Location).
+	DeleteLocationOnly bool
+	// RetryAfter is the Retry-After value (seconds) of injected 429/503 responses (default "1").
+	RetryAfter string
+
+	t   TB
+	srv *httptest.Server
+
+	mu         sync.Mutex
+	workspaces map[string]json.RawMessage
+	computes   map[string]*computeEntry
+	ops        map[string]*operation
+	requests   []Request
+	secrets    []string
+	injected   []injection
+	failNext   *failure
+	opSeq      int
+}
+
+type computeEntry struct {
+	wsID string
+	name string
+	body map[string]any
+}
+
+type operation struct {
+	remaining int
+	failed    *failure
+	done      bool
+	finish    func(failed *failure)
+}
+
+type failure struct{ code, message string }
+
+type injection struct {
+	method, pathSuffix string
+	status             int
+}
+
+// TB is the part of testing.TB the server uses to report misuse and to close itself.
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
+var _ TB = testing.TB(nil)
+
+// New starts a fake server; it is closed when the test ends.
+func New(t TB) *Server {
+	s := &Server{
+		PollsBeforeDone: 1,
+		PageSize:        100,
+		RetryAfter:      "1",
+		t:               t,
+		workspaces:      map[string]json.RawMessage{},
+		computes:        map[string]*computeEntry{},
+		ops:             map[string]*operation{},
+	}
+	s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// NewServer starts a fake server outside a test (e.g. in an Example): misuse panics, and the
+// caller must Close it.
+func NewServer() *Server { return New(&panicTB{}) }
+
+// Close stops a server from NewServer (a server from New closes when its test ends).
+func (s *Server) Close() {
+	if p, ok := s.t.(*panicTB); ok {
+		p.run()
+	}
+}
+
+type panicTB struct {
+	mu       sync.Mutex
+	cleanups []func()
+}
+
+func (*panicTB) Helper()                           {}
+func (*panicTB) Errorf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+func (*panicTB) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+func (p *panicTB) Cleanup(f func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cleanups = append(p.cleanups, f)
+}
+func (p *panicTB) run() {
+	p.mu.Lock()
+	fs := p.cleanups
+	p.cleanups = nil
+	p.mu.Unlock()
+	for i := len(fs) - 1; i >= 0; i-- {
+		fs[i]()
+	}
+}
+
+// URL is the server's base URL (the Resource Manager endpoint).
+func (s *Server) URL() string { return s.srv.URL }
+
+// ClientOptions returns client options pointing a client at the server: its endpoint as the
+// Resource Manager of the cloud, its TLS client as transport, short retry delays, no resource
+// provider registration.
+func (s *Server) ClientOptions() *azarm.ClientOptions {
+	return &azarm.ClientOptions{
+		ClientOptions: policy.ClientOptions{
+			Cloud: cloud.Configuration{
+				ActiveDirectoryAuthorityHost: s.srv.URL,
+				Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+					cloud.ResourceManager: {Audience: "https://management.azure.com", Endpoint: s.srv.URL},
+				},
+			},
+			Transport: s.srv.Client(),
+			Retry:     policy.RetryOptions{RetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Second},
+		},
+		DisableRPRegistration: true,
+	}
+}
+
+// Credential returns a credential issuing Token.
+func (s *Server) Credential() azcore.TokenCredential { return credential{} }
+
+type credential struct{}
+
+func (credential) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{Token: Token, ExpiresOn: time.Now().Add(time.Hour)}, nil
+}
+
+// AddWorkspace stores a workspace resource (a Workspaces_Get body); its "id" is its key.
+func (s *Server) AddWorkspace(body []byte) {
+	var w struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(body, &w); err != nil || w.ID == "" {
+		s.t.Fatalf("armfake: AddWorkspace: body without id: %v", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.workspaces[strings.ToLower(w.ID)] = append(json.RawMessage(nil), body...)
+}
+
+// NewWorkspace stores a minimal workspace and returns its ARM id.
+func (s *Server) NewWorkspace(subscription, resourceGroup, name, location string) string {
+	id := "/subscriptions/" + subscription + "/resourceGroups/" + resourceGroup +
+		"/providers/Microsoft.MachineLearningServices/workspaces/" + name
+	b, _ := json.Marshal(map[string]any{
+		"id": id, "name": name, "type": "Microsoft.MachineLearningServices/workspaces", "location": location,
+		"properties": map[string]any{
+			"workspaceId":       "00000000-0000-0000-0000-000000000001",
+			"discoveryUrl":      "https://" + location + ".api.azureml.ms/discovery",
+			"mlFlowTrackingUri": "azureml://" + location + ".api.azureml.ms/mlflow/v1.0" + id,
+			"storageAccount":    "/subscriptions/" + subscription + "/resourceGroups/" + resourceGroup + "/providers/Microsoft.Storage/storageAccounts/sa" + name,
+			"provisioningState": "Succeeded",
+		},
+	})
+	s.AddWorkspace(b)
+	return id
+}
+
+// AddCompute stores a compute resource body under the workspace wsID.
+func (s *Server) AddCompute(wsID, name string, body []byte) {
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		s.t.Fatalf("armfake: AddCompute: %v", err)
+	}
+	m["id"] = wsID + "/computes/" + name
+	m["name"] = name
+	m["type"] = "Microsoft.MachineLearningServices/workspaces/computes"
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.computes[computeKey(wsID, name)] = &computeEntry{wsID: wsID, name: name, body: m}
+}
+
+// Compute returns the stored body of a compute (nil when it does not exist).
+func (s *Server) Compute(wsID, name string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.computes[computeKey(wsID, name)]
+	if c == nil {
+		return nil
+	}
+	return clone(c.body)
+}
+
+// Requests returns the requests received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Inject makes the next requests whose method is method and whose path ends with pathSuffix
+// answer with the given statuses, one per request (429 and 503 carry Retry-After).
+func (s *Server) Inject(method, pathSuffix string, statuses ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range statuses {
+		s.injected = append(s.injected, injection{method: method, pathSuffix: pathSuffix, status: st})
+	}
+}
+
+// FailNextOperation makes the next create or update operation end Failed with this error; the
+// compute's provisioningState becomes Failed and provisioningErrors carries the error.
+func (s *Server) FailNextOperation(code, message string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failNext = &failure{code: code, message: message}
+}
+
+func computeKey(wsID, name string) string {
+	return strings.ToLower(wsID) + "/computes/" + strings.ToLower(name)
+}
+
+func clone(m map[string]any) map[string]any {
+	b, _ := json.Marshal(m)
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// serve handles one request.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body := readBody(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body})
+
+	for i, in := range s.injected {
+		if in.method == r.Method && strings.HasSuffix(r.URL.Path, in.pathSuffix) {
+			s.injected = append(s.injected[:i], s.injected[i+1:]...)
+			if in.status == http.StatusTooManyRequests || in.status == http.StatusServiceUnavailable {
+				w.Header().Set("Retry-After", s.RetryAfter)
+			}
+			s.writeError(w, in.status, "Injected"+strconv.Itoa(in.status), "injected failure")
+			return
+		}
+	}
+	if r.Header.Get("Authorization") != "Bearer "+Token {
+		s.writeError(w, http.StatusUnauthorized, "AuthenticationFailed", "missing or invalid bearer token")
+		return
+	}
+	if v := r.URL.Query().Get("api-version"); v != APIVersion && (s.NextLinkAPIVersion == "" || v != s.NextLinkAPIVersion) {
+		s.writeError(w, http.StatusBadRequest, "InvalidApiVersionParameter",
+			fmt.Sprintf("The api-version '%s' is invalid. The supported versions are '%s'.", v, APIVersion))
+		return
+	}
+	s.route(w, r, body)
+}
+
+func readBody(r *http.Request) []byte {
+	if r.Body == nil {
+		return nil
+	}
+	defer r.Body.Close()
+	var sb strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Body.Read(buf)
+		sb.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return []byte(sb.String())
+}
+
+// route dispatches on the path: /subscriptions/{s}/resourceGroups/{rg}/providers/
+// Microsoft.MachineLearningServices/workspaces[/{ws}[/computes[/{c}[/listNodes]]]] and the
+// operation monitors /subscriptions/{s}/providers/Microsoft.MachineLearningServices/locations/
+// {l}/computeOperations{Status,Results}/{id}.
+func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
+	p := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	low := make([]string, len(p))
+	for i := range p {
+		low[i] = strings.ToLower(p[i])
+	}
+	switch {
+	case len(p) == 8 && low[0] == "subscriptions" && low[2] == "providers" && low[4] == "locations" &&
+		(low[6] == "computeoperationsstatus" || low[6] == "computeoperationsresults"):
+		s.serveOperation(w, r, p[7], low[6] == "computeoperationsresults")
+		return
+	case len(p) < 7 || low[0] != "subscriptions" || low[2] != "resourcegroups" || low[4] != "providers" ||
+		low[5] != "microsoft.machinelearningservices" || low[6] != "workspaces":
+		s.writeError(w, http.StatusNotFound, "InvalidResourceType", "The resource type could not be found.")
+		return
+	}
+	if len(p) == 7 {
+		if r.Method != http.MethodGet {
+			s.methodNotAllowed(w)
+			return
+		}
+		s.listWorkspaces(w, r, "/subscriptions/"+low[1]+"/resourcegroups/"+low[3]+"/")
+		return
+	}
+	wsID := "/subscriptions/" + p[1] + "/resourceGroups/" + p[3] + "/providers/Microsoft.MachineLearningServices/workspaces/" + p[7]
+	wsBody, ok := s.workspaces[strings.ToLower(wsID)]
+	if !ok {
+		s.writeError(w, http.StatusNotFound, "ResourceNotFound",
+			fmt.Sprintf("The Resource 'Microsoft.MachineLearningServices/workspaces/%s' under resource group '%s' was not found.", p[7], p[3]))
+		return
+	}
+	switch {
+	case len(p) == 8 && r.Method == http.MethodGet:
+		s.writeJSON(w, http.StatusOK, wsBody)
+	case len(p) == 9 && low[8] == "computes" && r.Method == http.MethodGet:
+		s.listComputes(w, r, wsID)
+	case len(p) == 10 && low[8] == "computes":
+		s.serveCompute(w, r, wsID, wsBody, p[9], body)
+	case len(p) == 11 && low[8] == "computes" && low[10] == "listnodes" && (r.Method == http.MethodPost || r.Method == http.MethodGet):
+		s.listNodes(w, r, wsID, p[9])
+	default:
+		s.methodNotAllowed(w)
+	}
+}
+
+func (s *Server) methodNotAllowed(w http.ResponseWriter) {
+	s.writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The requested method is not supported for this resource.")
+}
+
+// page writes items[skip:skip+PageSize] under key with a nextLink when more remain.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, key string, items []any) {
+	skip, _ := strconv.Atoi(r.URL.Query().Get("$skip"))
+	size := s.PageSize
+	if size <= 0 {
+		size = 100
+	}
+	end := min(skip+size, len(items))
+	if skip > len(items) {
+		skip = len(items)
+	}
+	out := map[string]any{key: items[skip:end]}
+	if end < len(items) {
+		v := s.NextLinkAPIVersion
+		if v == "" {
+			v = APIVersion
+		}
+		out["nextLink"] = s.srv.URL + r.URL.Path + "?api-version=" + v + "&$skip=" + strconv.Itoa(end)
+	}
+	s.writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request, prefix string) {
+	var keys []string
+	for k := range s.workspaces {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	items := make([]any, 0, len(keys))
+	for _, k := range keys {
+		items = append(items, s.workspaces[k])
+	}
+	s.page(w, r, "value", items)
+}
+
+func (s *Server) listComputes(w http.ResponseWriter, r *http.Request, wsID string) {
+	prefix := strings.ToLower(wsID) + "/computes/"
+	var keys []string
+	for k := range s.computes {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	items := make([]any, 0, len(keys))
+	for _, k := range keys {
+		items = append(items, s.computes[k].body)
+	}
+	s.page(w, r, "value", items)
+}
+
+func (s *Server) listNodes(w http.ResponseWriter, r *http.Request, wsID, name string) {
+	c := s.computes[computeKey(wsID, name)]
+	if c == nil {
+		s.notFound(w, name)
+		return
+	}
+	props, _ := c.body["properties"].(map[string]any)
+	if props["computeType"] != "AmlCompute" {
+		s.writeError(w, http.StatusBadRequest, "BadRequest", "listNodes is only supported for AmlCompute")
+		return
+	}
+	inner, _ := props["properties"].(map[string]any)
+	n, _ := inner["currentNodeCount"].(float64)
+	items := make([]any, 0, int(n))
+	for i := range int(n) {
+		items = append(items, map[string]any{
+			"nodeId": fmt.Sprintf("tvm-%d_%d-20250101t000000z", 1000+len(name), i+1), "privateIpAddress": fmt.Sprintf("10.0.0.%d", 4+i),
+			"publicIpAddress": fmt.Sprintf("20.1.2.%d", 3+i), "port": 50000 + i, "nodeState": "idle",
+		})
+	}
+	s.page(w, r, "nodes", items)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, name string) {
+	s.writeError(w, http.StatusNotFound, "ResourceNotFound",
+		fmt.Sprintf("The Resource 'Microsoft.MachineLearningServices/workspaces/computes/%s' was not found.", name))
+}

@@ -1,0 +1,256 @@
+package workspace
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	azarm "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/amlgo/amlgo/internal/arm"
+	"github.com/amlgo/amlgo/internal/store"
+	"github.com/amlgo/amlgo/internal/wsaccess"
+)
+
+var (
+	// ErrNotFound reports a workspace that does not exist in Azure.
+	ErrNotFound = errors.New("workspace: workspace not found")
+
+	// ErrRequiresAzureWorkspace reports an operation that needs an Azure workspace (from Get
+	// or FromConfig) on a local one.
+	ErrRequiresAzureWorkspace = errors.New("workspace: requires an Azure workspace")
+)
+
+func init() { wsaccess.Azure = azureOf }
+
+// azureOf implements wsaccess.Azure.
+func azureOf(v any) (*wsaccess.AzureWorkspace, bool) {
+	w, ok := v.(*Workspace)
+	if !ok || w == nil || w.azure == nil {
+		return nil, false
+	}
+	return &wsaccess.AzureWorkspace{Client: w.azure.client, ID: w.azure.id, Location: w.azure.info.Location}, true
+}
+
+// ID identifies an Azure ML workspace: subscription, resource group and name.
+type ID struct {
+	SubscriptionID string
+	ResourceGroup  string
+	Name           string
+}
+
+// String returns the workspace's ARM resource id.
+func (id ID) String() string { return id.arm().String() }
+
+func (id ID) arm() arm.WorkspaceID {
+	return arm.WorkspaceID{SubscriptionID: id.SubscriptionID, ResourceGroup: id.ResourceGroup, Name: id.Name}
+}
+
+// ParseID parses a workspace ARM resource id
+// (/subscriptions/<s>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>).
+func ParseID(armID string) (ID, error) {
+	id, err := arm.ParseWorkspaceID(armID)
+	if err != nil {
+		return ID{}, fmt.Errorf("workspace: %w", err)
+	}
+	return ID{SubscriptionID: id.SubscriptionID, ResourceGroup: id.ResourceGroup, Name: id.Name}, nil
+}
+
+// AzureInfo describes an Azure workspace as Resource Manager reports it.
+type AzureInfo struct {
+	// ID identifies the workspace.
+	ID ID
+	// Location is the workspace's Azure region, e.g. "eastus2".
+	Location string
+	// WorkspaceID is the workspace's GUID.
+	WorkspaceID string
+	// FriendlyName and Description are the workspace's display name and description.
+	FriendlyName, Description string
+	// DiscoveryURL is the regional discovery endpoint of the data-plane services.
+	DiscoveryURL string
+	// MLflowTrackingURI is the workspace's MLflow tracking URI ("" when the service omits it).
+	MLflowTrackingURI string
+	// StorageAccount, KeyVault, ApplicationInsights and ContainerRegistry are the ARM ids of
+	// the workspace's associated resources.
+	StorageAccount, KeyVault, ApplicationInsights, ContainerRegistry string
+	// ProvisioningState is the workspace's provisioning state (open set of strings).
+	ProvisioningState string
+}
+
+func infoOf(w *arm.Workspace) (AzureInfo, error) {
+	id, err := ParseID(w.ID)
+	if err != nil {
+		return AzureInfo{}, err
+	}
+	info := AzureInfo{ID: id, Location: w.Location}
+	if p := w.Properties; p != nil {
+		info.WorkspaceID, info.FriendlyName, info.Description = p.WorkspaceID, p.FriendlyName, p.Description
+		info.DiscoveryURL, info.MLflowTrackingURI = p.DiscoveryURL, p.MLFlowTrackingURI
+		info.StorageAccount, info.KeyVault = p.StorageAccount, p.KeyVault
+		info.ApplicationInsights, info.ContainerRegistry = p.ApplicationInsights, p.ContainerRegistry
+		info.ProvisioningState = p.ProvisioningState
+	}
+	return info, nil
+}
+
+// azureWorkspace is the Azure side of a Workspace.
+type azureWorkspace struct {
+	id     arm.WorkspaceID
+	info   AzureInfo
+	client *arm.Client
+}
+
+// GetOptions configures Get, FromConfig and List. nil selects the defaults.
+type GetOptions struct {
+	// ClientOptions configure the Resource Manager client: cloud, transport, retries,
+	// logging (azcore's ARM client options). nil selects azcore's defaults (public cloud).
+	ClientOptions *azarm.ClientOptions
+
+	// Dir is the local directory keeping the run history of the workspace's runs on
+	// SDK-driven targets (local, VMs, HDInsight). "" means
+	// <os.UserCacheDir()>/amlgo/azure/<key>, where key is derived from the workspace's ARM
+	// id, so every process using the same workspace shares one history.
+	Dir string
+
+	// Logger receives structured debug records; nil discards them.
+	Logger *slog.Logger
+}
+
+func (o *GetOptions) orDefault() GetOptions {
+	var out GetOptions
+	if o != nil {
+		out = *o
+	}
+	if out.Logger == nil {
+		out.Logger = slog.New(slog.DiscardHandler)
+	}
+	return out
+}
+
+// newClient returns a Resource Manager client; a nil cred means DefaultAzureCredential.
+func newClient(cred azcore.TokenCredential, o GetOptions) (*arm.Client, error) {
+	if cred == nil {
+		var opts *azidentity.DefaultAzureCredentialOptions
+		if o.ClientOptions != nil {
+			opts = &azidentity.DefaultAzureCredentialOptions{ClientOptions: o.ClientOptions.ClientOptions}
+		}
+		c, err := azidentity.NewDefaultAzureCredential(opts)
+		if err != nil {
+			return nil, fmt.Errorf("workspace: %w", err)
+		}
+		cred = c
+	}
+	c, err := arm.NewClient(cred, o.ClientOptions)
+	if err != nil {
+		return nil, fmt.Errorf("workspace: %w", err)
+	}
+	return c, nil
+}
+
+// Get returns the Azure workspace id, as azureml-core's Workspace.get: it reads the workspace
+// from Resource Manager (an error wrapping ErrNotFound and the *azcore.ResponseError when it
+// does not exist) and opens its local run history (GetOptions.Dir). cred nil means
+// azidentity's DefaultAzureCredential. The caller must Close the workspace.
+func Get(ctx context.Context, cred azcore.TokenCredential, id ID, opts *GetOptions) (*Workspace, error) {
+	o := opts.orDefault()
+	if err := id.arm().Validate(); err != nil {
+		return nil, fmt.Errorf("workspace: %w", err)
+	}
+	client, err := newClient(cred, o)
+	if err != nil {
+		return nil, err
+	}
+	aw, err := client.GetWorkspace(ctx, id.arm())
+	if arm.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: %s: %w", ErrNotFound, id, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("workspace: getting %s: %w", id, err)
+	}
+	info, err := infoOf(aw)
+	if err != nil {
+		return nil, err
+	}
+	dir := o.Dir
+	if dir == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return nil, fmt.Errorf("workspace: no directory for the run history: %w", err)
+		}
+		dir = filepath.Join(cache, "amlgo", "azure", historyKey(id))
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("workspace: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("workspace: %w", err)
+	}
+	st, err := store.Open(abs, &store.Options{Logger: o.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("workspace: open run history %s: %w", abs, err)
+	}
+	if err := mkdirPrivate(filepath.Join(abs, runsDirName)); err != nil {
+		st.Close()
+		return nil, err
+	}
+	o.Logger.Debug("workspace: opened Azure workspace", "id", id.String(), "location", info.Location, "history", abs)
+	return &Workspace{name: id.Name, dir: abs, log: o.Logger, store: st,
+		azure: &azureWorkspace{id: id.arm(), info: info, client: client}}, nil
+}
+
+// historyKey names the default run-history directory of a workspace: a digest of its ARM id
+// (case-insensitive, as ARM ids are).
+func historyKey(id ID) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(id.String())))
+	return hex.EncodeToString(sum[:8])
+}
+
+// List lists the Azure workspaces of a resource group, as azureml-core's Workspace.list.
+// cred nil means DefaultAzureCredential; only opts.ClientOptions is used.
+func List(ctx context.Context, cred azcore.TokenCredential, subscriptionID, resourceGroup string, opts *GetOptions) iter.Seq2[AzureInfo, error] {
+	return func(yield func(AzureInfo, error) bool) {
+		client, err := newClient(cred, opts.orDefault())
+		if err != nil {
+			yield(AzureInfo{}, err)
+			return
+		}
+		for p := client.NewListWorkspacesPager(subscriptionID, resourceGroup); p.More(); {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				yield(AzureInfo{}, fmt.Errorf("workspace: listing workspaces of %s/%s: %w", subscriptionID, resourceGroup, err))
+				return
+			}
+			for i := range page.Value {
+				info, err := infoOf(&page.Value[i])
+				if !yield(info, err) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Azure returns what Resource Manager reported about an Azure workspace when it was opened,
+// and false for a local workspace.
+func (w *Workspace) Azure() (AzureInfo, bool) {
+	if w == nil || w.azure == nil {
+		return AzureInfo{}, false
+	}
+	return w.azure.info, true
+}
+
+// String describes an Azure workspace as azureml-core's repr does.
+func (a *azureWorkspace) String() string {
+	return fmt.Sprintf("Workspace.create(name='%s', subscription_id='%s', resource_group='%s')",
+		a.id.Name, a.id.SubscriptionID, a.id.ResourceGroup)
+}

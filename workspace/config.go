@@ -1,0 +1,171 @@
+package workspace
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+)
+
+// Config directories and file names of azureml-core, in search order.
+var (
+	configDirs  = []string{".azureml", "aml_config", ""}
+	configNames = []string{"config.json", "project.json"}
+)
+
+// ErrConfigNotFound reports that FromConfig found no workspace configuration file.
+var ErrConfigNotFound = errors.New("workspace: configuration file not found")
+
+// Config is the content of a workspace configuration file (config.json or project.json).
+type Config struct {
+	SubscriptionID string
+	ResourceGroup  string
+	WorkspaceName  string
+}
+
+// ID returns the workspace the configuration names.
+func (c Config) ID() ID {
+	return ID{SubscriptionID: c.SubscriptionID, ResourceGroup: c.ResourceGroup, Name: c.WorkspaceName}
+}
+
+// ReadConfig reads a workspace configuration file in either of azureml-core's forms:
+// {"subscription_id", "resource_group", "workspace_name"} or {"Id", "Scope"}, where Scope is
+// the workspace's ARM id (possibly followed by /projects/<name>); Scope wins when present.
+func ReadConfig(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("workspace: %w", err)
+	}
+	var raw struct {
+		Scope          *string `json:"Scope"`
+		SubscriptionID string  `json:"subscription_id"`
+		ResourceGroup  string  `json:"resource_group"`
+		WorkspaceName  string  `json:"workspace_name"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return Config{}, fmt.Errorf("workspace: reading %s: %w", path, err)
+	}
+	if raw.Scope != nil && *raw.Scope != "" {
+		id, err := ParseID(*raw.Scope)
+		if err != nil {
+			return Config{}, fmt.Errorf("workspace: reading %s: Scope: %w", path, err)
+		}
+		return Config{SubscriptionID: id.SubscriptionID, ResourceGroup: id.ResourceGroup, WorkspaceName: id.Name}, nil
+	}
+	c := Config{SubscriptionID: raw.SubscriptionID, ResourceGroup: raw.ResourceGroup, WorkspaceName: raw.WorkspaceName}
+	for k, v := range map[string]string{"subscription_id": c.SubscriptionID, "resource_group": c.ResourceGroup, "workspace_name": c.WorkspaceName} {
+		if v == "" {
+			return Config{}, fmt.Errorf("workspace: reading %s: no %q", path, k)
+		}
+	}
+	return c, nil
+}
+
+// FindConfig returns the configuration file FromConfig uses for path, with azureml-core's
+// search: a file path is used as is; for a directory, each combination of directory
+// (.azureml, aml_config, the directory itself) and name (config.json, project.json), in that
+// order, is looked for from path up to the root, and the first hit wins — so a
+// .azureml/config.json in a parent beats a config.json in path itself.
+func FindConfig(path string) (string, error) {
+	if path == "" {
+		path = "."
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("workspace: %w", err)
+	}
+	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+		return abs, nil
+	}
+	for _, d := range configDirs {
+		for _, n := range configNames {
+			for dir := abs; ; {
+				p := filepath.Join(dir, d, n)
+				if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+					return p, nil
+				}
+				parent := filepath.Dir(dir)
+				if parent == dir {
+					break
+				}
+				dir = parent
+			}
+		}
+	}
+	return "", fmt.Errorf("%w: The workspace configuration file config.json, could not be found in %s or its parent directories. "+
+		"Please check whether the workspace configuration file exists, or provide the full path to the configuration file as an argument. "+
+		"You can download a configuration file for your workspace, via http://ml.azure.com and clicking on the name of your workspace in the right top.",
+		ErrConfigNotFound, abs)
+}
+
+// FromConfig returns the Azure workspace named by the configuration file found from path
+// (see FindConfig), as azureml-core's Workspace.from_config. cred nil means
+// DefaultAzureCredential. The caller must Close the workspace.
+func FromConfig(ctx context.Context, cred azcore.TokenCredential, path string, opts *GetOptions) (*Workspace, error) {
+	file, err := FindConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := ReadConfig(file)
+	if err != nil {
+		return nil, err
+	}
+	return Get(ctx, cred, cfg.ID(), opts)
+}
+
+// WriteConfigOptions configures WriteConfig. nil selects the defaults.
+type WriteConfigOptions struct {
+	// FileName is the file's name; its extension is forced to .json. "" means config.json,
+	// or project.json when the configuration directory already has one.
+	FileName string
+}
+
+// WriteConfig writes the workspace's configuration file under dir ("" means the current
+// directory), as azureml-core 1.50's write_config: {"Id": null, "Scope": "<ARM id>"} without
+// a trailing newline, into dir/aml_config if that directory exists, else into dir/.azureml
+// (created). It returns the file's path. Only Azure workspaces have a configuration file.
+func (w *Workspace) WriteConfig(dir string, opts *WriteConfigOptions) (string, error) {
+	if w == nil || w.azure == nil {
+		return "", fmt.Errorf("%w: WriteConfig", ErrRequiresAzureWorkspace)
+	}
+	var o WriteConfigOptions
+	if opts != nil {
+		o = *opts
+	}
+	if dir == "" {
+		dir = "."
+	}
+	cfgDir := filepath.Join(dir, "aml_config")
+	if fi, err := os.Stat(cfgDir); err != nil || !fi.IsDir() {
+		cfgDir = filepath.Join(dir, ".azureml")
+		if err := os.MkdirAll(cfgDir, 0o755); err != nil {
+			return "", fmt.Errorf("workspace: %w", err)
+		}
+	}
+	name := o.FileName
+	switch {
+	case name != "":
+		name = strings.TrimSuffix(name, filepath.Ext(name)) + ".json"
+	case fileExists(filepath.Join(cfgDir, "project.json")):
+		name = "project.json"
+	default:
+		name = "config.json"
+	}
+	scope, _ := json.Marshal(w.azure.id.String())
+	content := `{"Id": null, "Scope": ` + string(scope) + `}`
+	p := filepath.Join(cfgDir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		return "", fmt.Errorf("workspace: %w", err)
+	}
+	return p, nil
+}
+
+func fileExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && !fi.IsDir()
+}

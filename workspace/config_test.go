@@ -1,0 +1,129 @@
+package workspace_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/amlgo/amlgo/workspace"
+)
+
+const scope = "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/workspaces/ws1"
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+}
+
+func TestFindConfigSearchOrder(t *testing.T) {
+	root := t.TempDir()
+	start := filepath.Join(root, "a", "b")
+	require.NoError(t, os.MkdirAll(start, 0o755))
+
+	_, err := workspace.FindConfig(start)
+	assert.ErrorIs(t, err, workspace.ErrConfigNotFound)
+	assert.ErrorContains(t, err, "The workspace configuration file config.json, could not be found in "+start+" or its parent directories.")
+
+	// Later in the order, nearer: the start directory's own config.json...
+	write(t, filepath.Join(start, "config.json"), `{}`)
+	got, err := workspace.FindConfig(start)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(start, "config.json"), got)
+	// ...loses to aml_config/project.json two levels up...
+	write(t, filepath.Join(root, "aml_config", "project.json"), `{}`)
+	got, _ = workspace.FindConfig(start)
+	assert.Equal(t, filepath.Join(root, "aml_config", "project.json"), got)
+	// ...which loses to aml_config/config.json anywhere up...
+	write(t, filepath.Join(root, "a", "aml_config", "config.json"), `{}`)
+	got, _ = workspace.FindConfig(start)
+	assert.Equal(t, filepath.Join(root, "a", "aml_config", "config.json"), got)
+	// ...which loses to .azureml/project.json at the root...
+	write(t, filepath.Join(root, ".azureml", "project.json"), `{}`)
+	got, _ = workspace.FindConfig(start)
+	assert.Equal(t, filepath.Join(root, ".azureml", "project.json"), got)
+	// ...which loses to .azureml/config.json two levels up.
+	write(t, filepath.Join(root, ".azureml", "config.json"), `{}`)
+	got, _ = workspace.FindConfig(start)
+	assert.Equal(t, filepath.Join(root, ".azureml", "config.json"), got)
+
+	// A file path is used as is.
+	got, _ = workspace.FindConfig(filepath.Join(start, "config.json"))
+	assert.Equal(t, filepath.Join(start, "config.json"), got)
+
+	t.Chdir(start)
+	got, _ = workspace.FindConfig("")
+	assert.Equal(t, filepath.Join(root, ".azureml", "config.json"), got)
+}
+
+func TestReadConfigForms(t *testing.T) {
+	dir := t.TempDir()
+	want := workspace.Config{SubscriptionID: "sub-1", ResourceGroup: "rg-1", WorkspaceName: "ws1"}
+
+	write(t, filepath.Join(dir, "keys.json"), `{"subscription_id": "sub-1", "resource_group": "rg-1", "workspace_name": "ws1"}`)
+	c, err := workspace.ReadConfig(filepath.Join(dir, "keys.json"))
+	require.NoError(t, err)
+	assert.Equal(t, want, c)
+
+	write(t, filepath.Join(dir, "scope.json"), `{"Id": null, "Scope": "`+scope+`"}`)
+	c, err = workspace.ReadConfig(filepath.Join(dir, "scope.json"))
+	require.NoError(t, err)
+	assert.Equal(t, want, c)
+
+	// Scope wins over the keys; a legacy project.json scope names a project under the workspace.
+	write(t, filepath.Join(dir, "both.json"), `{"Id": "proj", "Scope": "`+scope+`/projects/proj", "workspace_name": "other"}`)
+	c, err = workspace.ReadConfig(filepath.Join(dir, "both.json"))
+	require.NoError(t, err)
+	assert.Equal(t, want, c)
+
+	write(t, filepath.Join(dir, "bad.json"), `{"subscription_id": "sub-1"}`)
+	_, err = workspace.ReadConfig(filepath.Join(dir, "bad.json"))
+	assert.ErrorContains(t, err, "workspace: ")
+	write(t, filepath.Join(dir, "badscope.json"), `{"Scope": "/nope"}`)
+	_, err = workspace.ReadConfig(filepath.Join(dir, "badscope.json"))
+	assert.Error(t, err)
+}
+
+func TestFromConfigAndWriteConfig(t *testing.T) {
+	ctx := context.Background()
+	srv, _ := fakeWorkspace(t)
+	proj := t.TempDir()
+	write(t, filepath.Join(proj, ".azureml", "config.json"), `{"subscription_id": "sub-1", "resource_group": "rg-1", "workspace_name": "ws1"}`)
+	deep := filepath.Join(proj, "src", "deep")
+	require.NoError(t, os.MkdirAll(deep, 0o755))
+
+	ws, err := workspace.FromConfig(ctx, srv.Credential(), deep, opts(srv, t.TempDir()))
+	require.NoError(t, err)
+	defer ws.Close()
+	assert.Equal(t, "ws1", ws.Name())
+
+	// write_config: .azureml/ created, exact content, no trailing newline.
+	out := t.TempDir()
+	p, err := ws.WriteConfig(out, nil)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(out, ".azureml", "config.json"), p)
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	assert.Equal(t, `{"Id": null, "Scope": "`+scope+`"}`, string(b))
+
+	// aml_config/ wins when it exists (even with .azureml/ there); project.json is kept.
+	require.NoError(t, os.MkdirAll(filepath.Join(out, "aml_config"), 0o755))
+	write(t, filepath.Join(out, "aml_config", "project.json"), `{}`)
+	p, err = ws.WriteConfig(out, nil)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(out, "aml_config", "project.json"), p)
+	p, err = ws.WriteConfig(out, &workspace.WriteConfigOptions{FileName: "mine.txt"})
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(out, "aml_config", "mine.json"), p)
+
+	// What write_config wrote, from_config reads.
+	ws2, err := workspace.FromConfig(ctx, srv.Credential(), p, opts(srv, t.TempDir()))
+	require.NoError(t, err)
+	defer ws2.Close()
+	info, _ := ws2.Azure()
+	assert.Equal(t, scope, info.ID.String())
+}
