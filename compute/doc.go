@@ -3,10 +3,18 @@
 // A ComputeTarget runs a job — a snapshot of a source directory plus a Python entry point and an
 // environment — and returns an Execution that the experiment package observes until the run ends.
 // The core interface is small; optional capabilities are separate interfaces that a target or an
-// execution may implement (Reattacher, OutputCollector, Provisioner, Detacher).
+// execution may implement (Reattacher, OutputCollector, RunFileOpener, Provisioner, Detacher).
 //
-// Every workspace has the reserved target "local" (Local), which runs the job on this machine in a
-// detached driver process that outlives the SDK process that started it. The other azureml-core
-// targets — DSVM over SSH, AmlCompute ("Batch") clusters, Azure Container Instances and HDInsight —
-// are not implemented yet; Get reports them as unsupported.
+// Targets:
+//   - Local, the reserved "local" target of every workspace: the job runs on this machine in a
+//     detached driver process that outlives the SDK process that started it.
+//   - DSVM, a Linux VM driven over SSH (AttachRemote; CreateDSVM on an Azure workspace): the same
+//     driver and run-context shim as Local, with only missing snapshot files uploaded and the run
+//     observed over SFTP.
+//   - BatchCluster (AmlCompute), HDInsight and ContainerInstance on Azure workspaces: created,
+//     attached, listed, updated, waited for, detached and deleted through Azure Resource Manager.
+//     Running jobs on them is not implemented yet: their Start returns an error wrapping
+//     ErrUnsupported.
+//
+// Get and List return targets typed by their computeType, as azureml-core's ComputeTarget does.
 package compute
