@@ -1,0 +1,369 @@
+// Package sshtest starts a real OpenSSH sshd on 127.0.0.1 for tests of sshx
+// and of the packages built on it (remote compute targets).
+//
+// Start needs root and /usr/sbin/sshd (Debian: apt-get install -y
+// openssh-server); without them the test is skipped, or failed when
+// AMLGO_REQUIRE_INTEGRATION=1. Each Server has its own port, host key, client
+// keys and known_hosts file; all of them log in as the shared local user
+// "amlgotest", whose authorized keys are read from the Server's own directory,
+// so servers started by concurrently running test binaries do not interfere.
+package sshtest
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/amlgo/amlgo/internal/sshx"
+	"github.com/amlgo/amlgo/internal/testenv"
+)
+
+// Paths and names used by Start.
+const (
+	SSHDPath       = "/usr/sbin/sshd"
+	SFTPServerPath = "/usr/lib/openssh/sftp-server"
+	// User is the local account the servers log in as.
+	User = "amlgotest"
+	// Password is User's password (set with chpasswd on every Start).
+	Password = "amlgo-Test-pw-1"
+	// KeyPassphrase protects Server.EncryptedKeyFile.
+	KeyPassphrase = "amlgo key passphrase"
+)
+
+// Server is a running sshd. All fields are read-only.
+type Server struct {
+	Host     string // "127.0.0.1"
+	Port     int
+	User     string // User
+	Password string // Password
+	// KeyFile is the client's private key (ed25519, OpenSSH format, no passphrase).
+	KeyFile string
+	// EncryptedKeyFile is a second authorized client key, encrypted with KeyPassphrase.
+	EncryptedKeyFile string
+	KeyPassphrase    string
+	// KnownHostsFile lists the server's (only) host key for [127.0.0.1]:Port.
+	KnownHostsFile string
+	// HostPublicKey is the server's ed25519 host key as an authorized_keys line.
+	HostPublicKey string
+	// Dir holds the keys, sshd_config, sshd.log and authorized_keys (mode 0755).
+	Dir string
+	// Home is User's home directory (mode 0755, so test artifacts are inspectable).
+	Home string
+
+	cmd    *exec.Cmd
+	waited chan struct{}
+}
+
+// Start starts sshd in the foreground (-D) as a child of the test process and
+// stops it (and every connection it serves) in t.Cleanup.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		testenv.SkipOrFail(t, "sshtest: needs root to run sshd and manage the test user")
+	}
+	for _, p := range []string{SSHDPath, SFTPServerPath} {
+		if _, err := os.Stat(p); err != nil {
+			testenv.SkipOrFail(t, "sshtest: "+p+" missing (apt-get install -y openssh-server)")
+		}
+	}
+	home := ensureUser(t)
+
+	dir, err := os.MkdirTemp("", "amlgo-sshtest-")
+	if err != nil {
+		t.Fatalf("sshtest: %v", err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil { // the user reads authorized_keys from here
+		t.Fatalf("sshtest: %v", err)
+	}
+	s := &Server{Host: "127.0.0.1", User: User, Password: Password, KeyPassphrase: KeyPassphrase, Dir: dir, Home: home}
+
+	hostPub := writeKey(t, filepath.Join(dir, "host_ed25519"), "")
+	s.HostPublicKey = strings.TrimSpace(string(ssh.MarshalAuthorizedKey(hostPub)))
+	s.KeyFile = filepath.Join(dir, "client_ed25519")
+	clientPub := writeKey(t, s.KeyFile, "")
+	s.EncryptedKeyFile = filepath.Join(dir, "client_encrypted_ed25519")
+	encPub := writeKey(t, s.EncryptedKeyFile, KeyPassphrase)
+	authKeys := filepath.Join(dir, "authorized_keys")
+	writeFile(t, authKeys, append(ssh.MarshalAuthorizedKey(clientPub), ssh.MarshalAuthorizedKey(encPub)...), 0o644)
+
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		port := freePort(t)
+		if lastErr = s.start(t, port, authKeys); lastErr == nil {
+			break
+		}
+	}
+	if lastErr != nil {
+		t.Fatalf("sshtest: start sshd: %v", lastErr)
+	}
+	s.KnownHostsFile = filepath.Join(dir, "known_hosts")
+	line := knownhosts.Line([]string{knownhosts.Normalize(net.JoinHostPort(s.Host, strconv.Itoa(s.Port)))}, hostPub)
+	writeFile(t, s.KnownHostsFile, []byte(line+"\n"), 0o644)
+	return s
+}
+
+// start writes sshd_config for port and runs sshd until it accepts connections.
+func (s *Server) start(t testing.TB, port int, authKeys string) error {
+	cfgPath := filepath.Join(s.Dir, "sshd_config")
+	logPath := filepath.Join(s.Dir, "sshd.log")
+	cfg := fmt.Sprintf(`Port %d
+ListenAddress 127.0.0.1
+HostKey %s
+PidFile none
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile %s
+StrictModes no
+PermitRootLogin no
+AllowUsers %s
+UsePAM yes
+UseDNS no
+PrintMotd no
+MaxStartups 100
+MaxSessions 100
+MaxAuthTries 10
+Subsystem sftp %s
+LogLevel VERBOSE
+`, port, filepath.Join(s.Dir, "host_ed25519"), authKeys, User, SFTPServerPath)
+	writeFile(t, cfgPath, []byte(cfg), 0o644)
+	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
+		return err
+	}
+	_ = os.Chmod("/run/sshd", 0o755)
+	if out, err := exec.Command(SSHDPath, "-t", "-f", cfgPath).CombinedOutput(); err != nil {
+		t.Fatalf("sshtest: sshd -t: %v: %s", err, out)
+	}
+	_ = os.Remove(logPath)
+	cmd := exec.Command(SSHDPath, "-D", "-f", cfgPath, "-E", logPath)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	waited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(waited) }()
+	addr := net.JoinHostPort(s.Host, strconv.Itoa(port))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		select {
+		case <-waited:
+			log, _ := os.ReadFile(logPath)
+			return fmt.Errorf("sshd exited: %s", bytes.TrimSpace(log))
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+			_ = c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			<-waited
+			return errors.New("sshd did not accept connections within 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.Port, s.cmd, s.waited = port, cmd, waited
+	t.Cleanup(s.stop)
+	return nil
+}
+
+// stop kills the connections and the listener.
+func (s *Server) stop() {
+	s.signalConnections(syscall.SIGCONT) // in case a test left them stopped
+	s.signalConnections(syscall.SIGKILL)
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.waited:
+	case <-time.After(5 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.waited
+	}
+}
+
+// Config returns an sshx.Config for this server: key auth (KeyFile) and the
+// server's KnownHostsFile.
+func (s *Server) Config() sshx.Config {
+	return sshx.Config{
+		Host:           s.Host,
+		Port:           s.Port,
+		User:           s.User,
+		PrivateKeyFile: s.KeyFile,
+		HostKeys:       sshx.HostKeyPolicy{KnownHostsFile: s.KnownHostsFile},
+	}
+}
+
+// Addr returns "127.0.0.1:<port>".
+func (s *Server) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
+
+// ListenerPID returns the process id of the listening sshd.
+func (s *Server) ListenerPID() int { return s.cmd.Process.Pid }
+
+// ConnPIDs returns the process ids serving connections: every descendant of
+// the listening sshd (per-connection monitors, their unprivileged children
+// and the commands they run).
+func (s *Server) ConnPIDs(t testing.TB) []int {
+	t.Helper()
+	return descendants(s.cmd.Process.Pid)
+}
+
+// Signal sends sig to every process serving a connection (see ConnPIDs), but
+// not to the listener. SIGSTOP makes connections hang without closing them
+// (SIGCONT resumes them).
+func (s *Server) Signal(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	s.signalConnections(sig)
+}
+
+func (s *Server) signalConnections(sig syscall.Signal) {
+	for _, pid := range descendants(s.cmd.Process.Pid) {
+		_ = syscall.Kill(pid, sig)
+	}
+}
+
+// DropConnections kills (SIGKILL) every per-connection sshd process and what
+// it runs, but not the listener: clients see their connection drop and can
+// connect again.
+func (s *Server) DropConnections(t testing.TB) {
+	t.Helper()
+	for i := 0; i < 3; i++ { // children forked while we were killing get caught by the next pass
+		pids := descendants(s.cmd.Process.Pid)
+		if len(pids) == 0 {
+			return
+		}
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Exec runs cmd as the test user with the system ssh client (independent of
+// sshx) and returns its stdout; a non-zero exit fails the test.
+func (s *Server) Exec(t testing.TB, cmd string) string {
+	t.Helper()
+	c := exec.Command("ssh", "-p", strconv.Itoa(s.Port), "-i", s.KeyFile,
+		"-o", "UserKnownHostsFile="+s.KnownHostsFile, "-o", "StrictHostKeyChecking=yes",
+		"-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR",
+		"-o", "ConnectTimeout=10", "-F", "/dev/null",
+		s.User+"@"+s.Host, "--", cmd)
+	var stdout, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &stdout, &stderr
+	if err := c.Run(); err != nil {
+		t.Fatalf("sshtest: ssh %s %q: %v\nstderr: %s", s.Addr(), cmd, err, stderr.String())
+	}
+	return stdout.String()
+}
+
+// Log returns sshd's log so far (for failure messages).
+func (s *Server) Log() string {
+	b, _ := os.ReadFile(filepath.Join(s.Dir, "sshd.log"))
+	return string(b)
+}
+
+// descendants returns the pids of all descendants of root, parents first.
+func descendants(root int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	children := map[int][]int{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ppid, ok := parentPID(pid); ok {
+			children[ppid] = append(children[ppid], pid)
+		}
+	}
+	var out []int
+	queue := []int{root}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+// parentPID reads the PPid of pid from /proc/<pid>/status.
+func parentPID(pid int) (int, bool) {
+	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "PPid:"); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func freePort(t testing.TB) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("sshtest: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// writeKey generates an ed25519 key, writes it in OpenSSH format to path
+// (encrypted when passphrase != "") and path+".pub", and returns the public key.
+func writeKey(t testing.TB, path, passphrase string) ssh.PublicKey {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatalf("sshtest: %v", err)
+	}
+	var block *pem.Block
+	if passphrase == "" {
+		block, err = ssh.MarshalPrivateKey(priv, "amlgo-sshtest")
+	} else {
+		block, err = ssh.MarshalPrivateKeyWithPassphrase(priv, "amlgo-sshtest", []byte(passphrase))
+	}
+	if err != nil {
+		t.Fatalf("sshtest: %v", err)
+	}
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatalf("sshtest: %v", err)
+	}
+	writeFile(t, path, pem.EncodeToMemory(block), 0o600)
+	writeFile(t, path+".pub", ssh.MarshalAuthorizedKey(sshPub), 0o644)
+	return sshPub
+}
+
+func writeFile(t testing.TB, path string, data []byte, mode os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, data, mode); err != nil {
+		t.Fatalf("sshtest: %v", err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatalf("sshtest: %v", err)
+	}
+}
