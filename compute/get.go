@@ -24,7 +24,13 @@ func Get(ctx context.Context, ws *workspace.Workspace, name string) (ComputeTarg
 	case "local":
 		return NewLocal(ws, nil)
 	case "containerinstance", "amlcompute":
+		if az, ok := wsaccess.Azure(ws); ok && name == "containerinstance" {
+			return getAzure(ctx, ws, az, name) // Azure workspaces: the ACI target (compute/container_instance.go)
+		}
 		return nil, fmt.Errorf("%w: target %q (%s) needs an Azure workspace and is not implemented by amlgo yet", ErrUnsupported, name, name)
+	}
+	if az, ok := wsaccess.Azure(ws); ok {
+		return getAzure(ctx, ws, az, name) // Azure workspaces: typed by computeType (compute/azure_client.go)
 	}
 	st, err := wsaccess.Store(ws)
 	if err != nil {
@@ -37,6 +43,10 @@ func Get(ctx context.Context, ws *workspace.Workspace, name string) (ComputeTarg
 	if err != nil {
 		return nil, fmt.Errorf("compute: looking up %q: %w", name, err)
 	}
+	if rec.Type == string(TypeVirtualMachine) {
+		// An attached VM (*DSVM); a password target needs DSVM.SetPassword before it connects.
+		return loadDSVM(ws, rec, nil)
+	}
 	return nil, fmt.Errorf("%w: compute target %q has type %s, which amlgo cannot run yet", ErrUnsupported, name, rec.Type)
 }
 
@@ -48,6 +58,12 @@ func List(ctx context.Context, ws *workspace.Workspace) (map[string]ComputeTarge
 		return nil, err
 	}
 	out := map[string]ComputeTarget{local.Name(): local}
+	if az, ok := wsaccess.Azure(ws); ok {
+		if err := listAzure(ctx, ws, az, out); err != nil { // compute/azure_client.go
+			return nil, err
+		}
+		return out, nil
+	}
 	st, err := wsaccess.Store(ws)
 	if err != nil {
 		return nil, fmt.Errorf("compute: %w", err)

@@ -18,9 +18,6 @@ import (
 	"github.com/amlgo/amlgo/internal/driver"
 )
 
-// maxObserveChunk bounds how many bytes of one file a single Observe returns.
-const maxObserveChunk = 4 << 20
-
 // Suggested Observe intervals of a running local job: short, because observing is a few file
 // reads and a printed line should reach the caller within 100 ms; shorter still in a job's first
 // seconds, so that short runs are seen to end without delay.
@@ -32,9 +29,10 @@ const (
 
 // localExecution is a job on the local target, observed through its run directory.
 type localExecution struct {
-	st    localState
-	paths driver.Paths
-	grace time.Duration
+	st       localState
+	paths    driver.Paths
+	grace    time.Duration
+	observer *runDirObserver
 }
 
 var (
@@ -44,7 +42,13 @@ var (
 )
 
 func newLocalExecution(st localState, grace time.Duration) *localExecution {
-	return &localExecution{st: st, paths: driver.Layout(st.RunDir), grace: grace}
+	paths := driver.Layout(st.RunDir)
+	return &localExecution{st: st, paths: paths, grace: grace, observer: &runDirObserver{
+		fs:    osRunFS{},
+		paths: paths,
+		pid:   st.PID,
+		alive: func(context.Context) (bool, error) { return processAlive(st.PID, st.RunDir), nil },
+	}}
 }
 
 // State returns the run directory and driver pid.
@@ -53,132 +57,13 @@ func (e *localExecution) State() json.RawMessage {
 	return b
 }
 
-// Observe reads the run directory. The exit code is read before the logs, so the observation
-// that reports the end also carries the last of the output.
+// Observe reads the run directory (see runDirObserver).
 func (e *localExecution) Observe(ctx context.Context, cur Cursor) (*Observation, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	obs := &Observation{Next: cur.Clone(), PollAfter: localPollInterval}
+	poll := localPollInterval
 	if time.Since(e.st.LaunchedAt) < localEarlyPeriod {
-		obs.PollAfter = localEarlyPollInterval
+		poll = localEarlyPollInterval
 	}
-	if err := e.observeStatus(obs); err != nil {
-		return nil, err
-	}
-	if err := e.observeLogs(obs, cur); err != nil {
-		return nil, err
-	}
-	if err := e.observeRecords(obs, cur); err != nil {
-		return nil, err
-	}
-	return obs, nil
-}
-
-func (e *localExecution) observeStatus(obs *Observation) error {
-	obs.StartedAt = readTime(e.paths.StartedAt)
-	code, ok, err := readExitCode(e.paths.ExitCode)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		switch {
-		case processAlive(e.st.PID, e.st.RunDir):
-			switch {
-			case exists(e.paths.KillFile):
-				obs.Status = "CancelRequested"
-			case !obs.StartedAt.IsZero():
-				obs.Status = "Running"
-			default:
-				obs.Status = "Starting"
-			}
-			return nil
-		default:
-			// The driver may have finished between the two reads.
-			if code, ok, err = readExitCode(e.paths.ExitCode); err != nil {
-				return err
-			}
-			if !ok {
-				obs.Status = "Failed"
-				obs.Reason = fmt.Sprintf("%v: the driver process (pid %d) ended without recording an exit code; it was killed or the machine restarted", ErrExecutionLost, e.st.PID)
-				obs.EndedAt = time.Now().UTC()
-				obs.SystemError = true
-				return nil
-			}
-		}
-	}
-	obs.ExitCode = &code
-	obs.EndedAt = readTime(e.paths.EndedAt)
-	obs.StartedAt = readTime(e.paths.StartedAt)
-	reason := strings.TrimSpace(string(readSmall(e.paths.Reason)))
-	switch {
-	case reason == "canceled":
-		obs.Status = "Canceled"
-		obs.Reason = "The run was canceled."
-	case reason == "timeout":
-		obs.Status = "Failed"
-		obs.Reason = "The run exceeded its maximum duration (maxRunDurationSeconds) and was stopped."
-	case code == 0:
-		obs.Status = "Completed"
-	case code > 128:
-		obs.Status = "Failed"
-		obs.Reason = fmt.Sprintf("The script was killed by signal %d (exit code %d).", code-128, code)
-	default:
-		obs.Status = "Failed"
-		obs.Reason = fmt.Sprintf("The script exited with code %d.", code)
-	}
-	return nil
-}
-
-func (e *localExecution) observeLogs(obs *Observation, cur Cursor) error {
-	entries, err := os.ReadDir(e.paths.AzureLogs)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("compute: reading logs: %w", err)
-	}
-	for _, de := range entries {
-		if !de.Type().IsRegular() {
-			continue
-		}
-		name := "azureml-logs/" + de.Name()
-		off := cur.Logs[name]
-		data, err := readFrom(filepath.Join(e.paths.AzureLogs, de.Name()), off, maxObserveChunk)
-		if err != nil {
-			return err
-		}
-		if len(data) == 0 {
-			continue
-		}
-		obs.Logs = append(obs.Logs, LogChunk{Name: name, Offset: off, Data: data})
-		obs.Next.Logs[name] = off + int64(len(data))
-		if len(data) == maxObserveChunk {
-			obs.PollAfter = 0
-		}
-	}
-	return nil
-}
-
-func (e *localExecution) observeRecords(obs *Observation, cur Cursor) error {
-	data, err := readFrom(e.paths.Metrics, cur.Records, maxObserveChunk)
-	if err != nil {
-		return err
-	}
-	end := bytes.LastIndexByte(data, '\n')
-	if end < 0 {
-		return nil
-	}
-	off := cur.Records
-	for line := range bytes.SplitSeq(data[:end+1], []byte{'\n'}) {
-		if len(line) == 0 {
-			continue
-		}
-		l := bytes.TrimSpace(line)
-		if len(l) > 0 {
-			obs.Records = append(obs.Records, Record{Offset: off, Line: json.RawMessage(bytes.Clone(l))})
-		}
-		off += int64(len(line)) + 1
-	}
-	obs.Next.Records = cur.Records + int64(end+1)
-	return nil
+	return e.observer.observe(ctx, cur, poll)
 }
 
 // Cancel creates the kill file the driver watches. If the driver is gone, the script's process
@@ -280,51 +165,9 @@ func readExitCode(path string) (int, bool, error) {
 	return code, true, nil
 }
 
-func readTime(path string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(readSmall(path))))
-	if err != nil {
-		return time.Time{}
-	}
-	return t.UTC()
-}
-
 func readSmall(path string) []byte {
 	b, _ := os.ReadFile(path)
 	return b
-}
-
-func exists(path string) bool {
-	_, err := os.Lstat(path)
-	return err == nil
-}
-
-// readFrom reads up to max bytes of path from off; a missing file reads as empty.
-func readFrom(path string, off int64, max int) ([]byte, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("compute: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("compute: %w", err)
-	}
-	n := fi.Size() - off
-	if n <= 0 {
-		return nil, nil
-	}
-	if n > int64(max) {
-		n = int64(max)
-	}
-	buf := make([]byte, n)
-	m, err := f.ReadAt(buf, off)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("compute: %w", err)
-	}
-	return buf[:m], nil
 }
 
 func writeFileAtomic(path string, data []byte) error {

@@ -1,0 +1,235 @@
+package compute
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/pkg/sftp"
+
+	"github.com/amlgo/amlgo/internal/sshx"
+)
+
+// shQuote quotes s as one POSIX shell word.
+func shQuote(s string) string { return sshx.Quote(s) }
+
+// remoteHost is a VM target's SSH side: one connection (re-dialed with backoff when it drops)
+// and what amlgo knows about the host's amlgo directory.
+type remoteHost struct {
+	name string
+	dir  string // amlgo's directory: absolute, or relative to the home directory
+	log  *slog.Logger
+
+	mu     sync.Mutex
+	cfg    RemoteAttachConfig
+	client *sshx.Client
+	home   string          // the login user's home directory on the VM
+	have   map[string]bool // versions of the shim and driver known to be installed
+}
+
+func newRemoteHost(name string, cfg RemoteAttachConfig, dir string, log *slog.Logger) *remoteHost {
+	if dir == "" {
+		dir = ".azureml/amlgo"
+	}
+	return &remoteHost{name: name, cfg: cfg, dir: dir, log: log, have: map[string]bool{}}
+}
+
+// The process's VM connections, shared by every DSVM value of the same workspace target (Get
+// returns a new value each time): one connection per target.
+var (
+	hostsMu sync.Mutex
+	hosts   = map[string]*remoteHost{}
+)
+
+func hostKey(wsDir, name, dir string, cfg RemoteAttachConfig) string {
+	return strings.Join([]string{wsDir, name, dir, cfg.Address, strconv.Itoa(cfg.SSHPort), cfg.Username,
+		cfg.PrivateKeyFile, strconv.FormatBool(cfg.UseAgent), cfg.KnownHostsFile, cfg.HostKey,
+		strconv.FormatBool(cfg.InsecureIgnoreHostKey)}, "\x00")
+}
+
+// sharedRemoteHost returns the process's connection to the target, creating it the first time.
+// The first value's logger is kept.
+func sharedRemoteHost(wsDir, name string, cfg RemoteAttachConfig, dir string, log *slog.Logger) *remoteHost {
+	key := hostKey(wsDir, name, dir, cfg)
+	hostsMu.Lock()
+	defer hostsMu.Unlock()
+	if h := hosts[key]; h != nil {
+		h.setSecrets(cfg.Password, cfg.PrivateKeyPassphrase)
+		return h
+	}
+	h := newRemoteHost(name, cfg, dir, log)
+	hosts[key] = h
+	return h
+}
+
+// forgetRemoteHosts closes and forgets the process's connections to a detached target.
+func forgetRemoteHosts(wsDir, name string) {
+	prefix := wsDir + "\x00" + name + "\x00"
+	hostsMu.Lock()
+	defer hostsMu.Unlock()
+	for k, h := range hosts {
+		if strings.HasPrefix(k, prefix) {
+			_ = h.close()
+			delete(hosts, k)
+		}
+	}
+}
+
+// setSecrets sets the secrets given (non-empty ones); a change makes the next operation dial
+// again with them.
+func (h *remoteHost) setSecrets(password, passphrase string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	changed := false
+	if password != "" && password != h.cfg.Password {
+		h.cfg.Password, changed = password, true
+	}
+	if passphrase != "" && passphrase != h.cfg.PrivateKeyPassphrase {
+		h.cfg.PrivateKeyPassphrase, changed = passphrase, true
+	}
+	if changed && h.client != nil {
+		_ = h.client.Close()
+		h.client = nil
+	}
+}
+
+func (h *remoteHost) setHome(home string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.home = home
+}
+
+// sshConfig is the target's connection configuration.
+func (h *remoteHost) sshConfig() sshx.Config {
+	c := h.cfg
+	return sshx.Config{
+		Host: c.Address, Port: c.SSHPort, User: c.Username,
+		Password: c.Password, PrivateKeyFile: c.PrivateKeyFile, Passphrase: c.PrivateKeyPassphrase,
+		UseAgent: c.UseAgent,
+		HostKeys: sshx.HostKeyPolicy{KnownHostsFile: c.KnownHostsFile, Pinned: c.HostKey, Insecure: c.InsecureIgnoreHostKey},
+		Logger:   h.log,
+	}
+}
+
+// conn returns the target's client, dialing the first time.
+func (h *remoteHost) conn(ctx context.Context) (*sshx.Client, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.client != nil {
+		return h.client, nil
+	}
+	if h.cfg.Password == "" && h.cfg.PrivateKeyFile == "" && !h.cfg.UseAgent {
+		return nil, fmt.Errorf("compute: VM target %q authenticates with a password, which the workspace does not store: call SetPassword (or GetDSVM with DSVMOptions.Password) first", h.name)
+	}
+	c, err := sshx.Dial(ctx, h.sshConfig())
+	if err != nil {
+		return nil, fmt.Errorf("compute: connecting to VM target %q: %w", h.name, err)
+	}
+	h.client = c
+	return c, nil
+}
+
+func (h *remoteHost) close() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.client == nil {
+		return nil
+	}
+	err := h.client.Close()
+	h.client = nil
+	return err
+}
+
+// run runs a remote command once (not retried: it may not be idempotent).
+func (h *remoteHost) run(ctx context.Context, cmd string, stdin io.Reader, stdout io.Writer) error {
+	c, err := h.conn(ctx)
+	if err != nil {
+		return err
+	}
+	if err := c.Run(ctx, cmd, stdin, stdout, nil); err != nil {
+		return fmt.Errorf("compute: on VM target %q: %w", h.name, err)
+	}
+	return nil
+}
+
+// output runs an idempotent remote command with stdin as its input and returns its output,
+// retrying across dropped connections.
+func (h *remoteHost) output(ctx context.Context, cmd string, stdin []byte) ([]byte, error) {
+	var out bytes.Buffer
+	err := h.retry(ctx, func(c *sshx.Client) error {
+		out.Reset()
+		var in io.Reader
+		if stdin != nil {
+			in = bytes.NewReader(stdin)
+		}
+		return c.Run(ctx, cmd, in, &out, nil)
+	})
+	return out.Bytes(), err
+}
+
+// retry calls fn with the client, again after each lost connection (re-dialed with backoff)
+// until it succeeds, fails otherwise, or ctx ends. fn must be idempotent.
+func (h *remoteHost) retry(ctx context.Context, fn func(c *sshx.Client) error) error {
+	c, err := h.conn(ctx)
+	if err != nil {
+		return err
+	}
+	if err := c.Retry(ctx, func() error { return fn(c) }); err != nil {
+		return fmt.Errorf("compute: on VM target %q: %w", h.name, err)
+	}
+	return nil
+}
+
+// sftp returns the SFTP client of the current connection.
+func (h *remoteHost) sftp(ctx context.Context) (*sftp.Client, error) {
+	c, err := h.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.SFTP(ctx)
+}
+
+// root is amlgo's directory on the VM (default ~/.azureml/amlgo).
+func (h *remoteHost) root(ctx context.Context) (string, error) {
+	h.mu.Lock()
+	home := h.home
+	h.mu.Unlock()
+	if home == "" {
+		var out []byte
+		err := h.retry(ctx, func(c *sshx.Client) error {
+			var err error
+			out, err = c.Output(ctx, `printf %s "$HOME"`)
+			return err
+		})
+		if err != nil {
+			return "", err
+		}
+		home = string(out)
+		if home == "" || home[0] != '/' {
+			return "", fmt.Errorf("compute: VM target %q: the login user has no home directory ($HOME=%q)", h.name, home)
+		}
+		h.setHome(home)
+	}
+	if path.IsAbs(h.dir) {
+		return path.Clean(h.dir), nil
+	}
+	return path.Join(home, h.dir), nil
+}
+
+func (h *remoteHost) known(key string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.have[key]
+}
+
+func (h *remoteHost) setKnown(key string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.have[key] = true
+}

@@ -1,0 +1,352 @@
+package compute
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/amlgo/amlgo/internal/driver"
+)
+
+// maxObserveChunk bounds how many bytes of one file a single Observe returns.
+const maxObserveChunk = 4 << 20
+
+// runDirObserver turns the files of a run directory into Observations, the same way for every
+// SDK-driven target; only the file system (local files or SFTP) and the liveness check of the
+// driver process differ. Reads are by byte offset from the caller's Cursor, so repeating an
+// observation (after a dropped connection, or from another process) loses and duplicates
+// nothing.
+type runDirObserver struct {
+	fs    runFS
+	paths driver.Paths
+	pid   int // the driver's pid, for messages
+	// alive reports whether the driver process still runs.
+	alive func(ctx context.Context) (bool, error)
+
+	mu        sync.Mutex
+	startedAt time.Time // once read, the start time does not change
+	logNames  []string  // the last listing of azureml-logs
+	listedAt  time.Time
+}
+
+// logListInterval is how long a listing of azureml-logs is reused: listing a directory over
+// SFTP costs several round trips, and log files rarely appear.
+const logListInterval = time.Second
+
+// observe reads the run directory: status, logs and records concurrently (over SFTP every read
+// is a round trip). When the run has ended, the logs and records are read again afterwards, so
+// the observation that reports the end also carries the last of the output.
+func (o *runDirObserver) observe(ctx context.Context, cur Cursor, pollAfter time.Duration) (*Observation, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	obs := &Observation{Next: cur.Clone(), PollAfter: pollAfter}
+	var out outputDelta
+	err := parallel(
+		func() error { return o.observeStatus(ctx, obs) },
+		func() (err error) { out, err = o.observeOutput(ctx, cur, false); return err },
+	)
+	if err != nil {
+		return nil, err
+	}
+	if obs.ExitCode != nil || obs.SystemError {
+		if out, err = o.observeOutput(ctx, cur, true); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range out.logs {
+		obs.Logs = append(obs.Logs, c)
+		obs.Next.Logs[c.Name] = c.Offset + int64(len(c.Data))
+	}
+	obs.Records, obs.Next.Records = out.recs, out.recNext
+	if out.full {
+		obs.PollAfter = 0
+	}
+	return obs, nil
+}
+
+// outputDelta is what the logs and records gained since a cursor.
+type outputDelta struct {
+	logs    []LogChunk
+	recs    []Record
+	recNext int64
+	full    bool // some file had more than one observation carries
+}
+
+func (o *runDirObserver) observeOutput(ctx context.Context, cur Cursor, freshList bool) (outputDelta, error) {
+	var d outputDelta
+	var logsFull, recsFull bool
+	err := parallel(
+		func() (err error) { d.logs, logsFull, err = o.observeLogs(ctx, cur, freshList); return err },
+		func() (err error) { d.recs, d.recNext, recsFull, err = o.observeRecords(ctx, cur); return err },
+	)
+	d.full = logsFull || recsFull
+	return d, err
+}
+
+// wellKnownLogs are the logs every run has (once its driver started): a cached listing that
+// predates them still includes them.
+var wellKnownLogs = []string{path.Base(driver.RelControlLog), path.Base(driver.RelDriverLog)}
+
+// knownLogs returns the logs of the last listing plus the well-known ones (sizes unknown), and
+// whether that listing is due for a refresh.
+func (o *runDirObserver) knownLogs() ([]fileEntry, bool) {
+	o.mu.Lock()
+	names, at := o.logNames, o.listedAt
+	o.mu.Unlock()
+	var files []fileEntry
+	for _, n := range names {
+		files = append(files, fileEntry{Name: n, Size: -1})
+	}
+	for _, n := range wellKnownLogs {
+		if !slices.Contains(names, n) {
+			files = append(files, fileEntry{Name: n, Size: -1}) // a missing file reads as empty
+		}
+	}
+	return files, at.IsZero() || time.Since(at) >= logListInterval
+}
+
+// listLogs lists azureml-logs and remembers the names.
+func (o *runDirObserver) listLogs(ctx context.Context) ([]fileEntry, error) {
+	files, err := o.fs.RegularFiles(ctx, o.paths.AzureLogs)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name
+	}
+	o.mu.Lock()
+	o.logNames, o.listedAt = names, time.Now()
+	o.mu.Unlock()
+	return files, nil
+}
+
+// observeLogs reads what the logs gained since cur, the logs concurrently; full reports that a
+// log had more than one observation carries. With freshList the directory is listed first;
+// otherwise the known logs are read while a due listing is refreshed, and logs it discovers are
+// read after.
+func (o *runDirObserver) observeLogs(ctx context.Context, cur Cursor, freshList bool) (chunks []LogChunk, full bool, err error) {
+	var all []LogChunk
+	if freshList {
+		files, err := o.listLogs(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		if all, err = o.readLogs(ctx, cur, files); err != nil {
+			return nil, false, err
+		}
+	} else {
+		known, due := o.knownLogs()
+		var listed []fileEntry
+		fns := []func() error{func() (err error) { all, err = o.readLogs(ctx, cur, known); return err }}
+		if due {
+			fns = append(fns, func() (err error) { listed, err = o.listLogs(ctx); return err })
+		}
+		if err := parallel(fns...); err != nil {
+			return nil, false, err
+		}
+		var extra []fileEntry
+		for _, f := range listed {
+			if !slices.ContainsFunc(known, func(k fileEntry) bool { return k.Name == f.Name }) {
+				extra = append(extra, f)
+			}
+		}
+		more, err := o.readLogs(ctx, cur, extra)
+		if err != nil {
+			return nil, false, err
+		}
+		all = append(all, more...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
+	for _, c := range all {
+		if len(c.Data) == 0 {
+			continue
+		}
+		chunks = append(chunks, c)
+		full = full || len(c.Data) == maxObserveChunk
+	}
+	return chunks, full, nil
+}
+
+// readLogs reads files (of azureml-logs) from their cursor offsets, concurrently.
+func (o *runDirObserver) readLogs(ctx context.Context, cur Cursor, files []fileEntry) ([]LogChunk, error) {
+	all := make([]LogChunk, len(files))
+	var fns []func() error
+	for i, f := range files {
+		name := driver.RelAzureLogs + "/" + f.Name
+		off := cur.Logs[name]
+		all[i] = LogChunk{Name: name, Offset: off}
+		if f.Size >= 0 && f.Size <= off {
+			continue // nothing new (as of the listing)
+		}
+		fns = append(fns, func() error {
+			data, err := o.fs.ReadFrom(ctx, o.fs.Join(o.paths.AzureLogs, f.Name), off, maxObserveChunk, f.Size)
+			all[i].Data = data
+			return err
+		})
+	}
+	return all, parallel(fns...)
+}
+
+// observeRecords reads the metric records completed since cur and the offset after them.
+func (o *runDirObserver) observeRecords(ctx context.Context, cur Cursor) (recs []Record, next int64, full bool, err error) {
+	data, err := o.fs.ReadFrom(ctx, o.paths.Metrics, cur.Records, maxObserveChunk, -1)
+	if err != nil {
+		return nil, cur.Records, false, err
+	}
+	end := bytes.LastIndexByte(data, '\n')
+	if end < 0 {
+		return nil, cur.Records, false, nil
+	}
+	off := cur.Records
+	for line := range bytes.SplitSeq(data[:end+1], []byte{'\n'}) {
+		if len(line) == 0 {
+			continue
+		}
+		if l := bytes.TrimSpace(line); len(l) > 0 {
+			recs = append(recs, Record{Offset: off, Line: json.RawMessage(bytes.Clone(l))})
+		}
+		off += int64(len(line)) + 1
+	}
+	return recs, cur.Records + int64(end+1), len(data) == maxObserveChunk, nil
+}
+
+// parallel runs fns concurrently and returns their errors joined.
+func parallel(fns ...func() error) error {
+	if len(fns) == 1 {
+		return fns[0]()
+	}
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (o *runDirObserver) readTime(ctx context.Context, name string) (time.Time, error) {
+	b, _, err := o.fs.ReadSmall(ctx, name)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(b)))
+	if err != nil {
+		return time.Time{}, nil
+	}
+	return t.UTC(), nil
+}
+
+func (o *runDirObserver) readExitCode(ctx context.Context) (int, bool, error) {
+	b, ok, err := o.fs.ReadSmall(ctx, o.paths.ExitCode)
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	code, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, false, fmt.Errorf("compute: malformed exit code file %s: %q", o.paths.ExitCode, b)
+	}
+	return code, true, nil
+}
+
+// started returns the script's start time, zero when it has not started.
+func (o *runDirObserver) started(ctx context.Context) (time.Time, error) {
+	o.mu.Lock()
+	t := o.startedAt
+	o.mu.Unlock()
+	if !t.IsZero() {
+		return t, nil
+	}
+	t, err := o.readTime(ctx, o.paths.StartedAt)
+	if err == nil && !t.IsZero() {
+		o.mu.Lock()
+		o.startedAt = t
+		o.mu.Unlock()
+	}
+	return t, err
+}
+
+func (o *runDirObserver) observeStatus(ctx context.Context, obs *Observation) error {
+	var code int
+	var ok bool
+	err := parallel(
+		func() (err error) { obs.StartedAt, err = o.started(ctx); return err },
+		func() (err error) { code, ok, err = o.readExitCode(ctx); return err },
+	)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		var alive, killed bool
+		err := parallel(
+			func() (err error) { alive, err = o.alive(ctx); return err },
+			func() (err error) { killed, err = o.fs.Exists(ctx, o.paths.KillFile); return err },
+		)
+		if err != nil {
+			return err
+		}
+		if alive {
+			switch {
+			case killed:
+				obs.Status = "CancelRequested"
+			case !obs.StartedAt.IsZero():
+				obs.Status = "Running"
+			default:
+				obs.Status = "Starting"
+			}
+			return nil
+		}
+		// The driver may have finished between the two reads.
+		if code, ok, err = o.readExitCode(ctx); err != nil {
+			return err
+		}
+		if !ok {
+			obs.Status = "Failed"
+			obs.Reason = fmt.Sprintf("%v: the driver process (pid %d) ended without recording an exit code; it was killed or the machine restarted", ErrExecutionLost, o.pid)
+			obs.EndedAt = time.Now().UTC()
+			obs.SystemError = true
+			return nil
+		}
+	}
+	obs.ExitCode = &code
+	var reasonBytes []byte
+	err = parallel(
+		func() (err error) { obs.EndedAt, err = o.readTime(ctx, o.paths.EndedAt); return err },
+		func() (err error) { obs.StartedAt, err = o.started(ctx); return err },
+		func() (err error) { reasonBytes, _, err = o.fs.ReadSmall(ctx, o.paths.Reason); return err },
+	)
+	if err != nil {
+		return err
+	}
+	switch reason := strings.TrimSpace(string(reasonBytes)); {
+	case reason == "canceled":
+		obs.Status = "Canceled"
+		obs.Reason = "The run was canceled."
+	case reason == "timeout":
+		obs.Status = "Failed"
+		obs.Reason = "The run exceeded its maximum duration (maxRunDurationSeconds) and was stopped."
+	case code == 0:
+		obs.Status = "Completed"
+	case code > 128:
+		obs.Status = "Failed"
+		obs.Reason = fmt.Sprintf("The script was killed by signal %d (exit code %d).", code-128, code)
+	default:
+		obs.Status = "Failed"
+		obs.Reason = fmt.Sprintf("The script exited with code %d.", code)
+	}
+	return nil
+}

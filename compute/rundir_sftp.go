@@ -1,0 +1,164 @@
+package compute
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"path"
+	"strconv"
+	"sync"
+
+	"github.com/pkg/sftp"
+
+	"github.com/amlgo/amlgo/internal/sshx"
+)
+
+// sftpRunFS is runFS on a VM, over the target's SFTP connection. Errors keep their cause, so
+// that a dropped connection is recognized (and the observation retried) by the caller.
+type sftpRunFS struct{ h *remoteHost }
+
+var _ runFS = (*sftpRunFS)(nil)
+
+func (r *sftpRunFS) ReadFrom(ctx context.Context, name string, off int64, max int, size int64) ([]byte, error) {
+	if size >= 0 && size <= off {
+		return nil, nil
+	}
+	f, fsize, err := r.open(ctx, name)
+	if f == nil || err != nil {
+		return nil, err
+	}
+	defer closeAsync(f)
+	if size < 0 || fsize < size {
+		size = fsize
+	}
+	// Exactly the bytes known to be there: pkg/sftp keeps requesting until a buffer is full or
+	// the file ends, which chases a growing log.
+	return readAtMost(f, size, off, max)
+}
+
+// open opens name and learns its size, the two requests in flight together (one round trip).
+// A missing file gives a nil file and no error.
+func (r *sftpRunFS) open(ctx context.Context, name string) (*sftp.File, int64, error) {
+	s, err := r.h.sftp(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	var f *sftp.File
+	var fi fs.FileInfo
+	var openErr, statErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		fi, statErr = s.Stat(name)
+	}()
+	f, openErr = s.Open(name)
+	wg.Wait()
+	switch {
+	case errors.Is(openErr, fs.ErrNotExist):
+		return nil, 0, nil
+	case openErr != nil:
+		return nil, 0, openErr
+	case statErr != nil && !errors.Is(statErr, fs.ErrNotExist):
+		closeAsync(f)
+		return nil, 0, statErr
+	case statErr != nil: // replaced between the two requests
+		closeAsync(f)
+		return nil, 0, nil
+	}
+	return f, fi.Size(), nil
+}
+
+// closeAsync closes a remote file without waiting for the server's answer (one round trip
+// less per read).
+func closeAsync(f io.Closer) { go f.Close() }
+
+func (r *sftpRunFS) ReadSmall(ctx context.Context, name string) ([]byte, bool, error) {
+	f, size, err := r.open(ctx, name)
+	if f == nil || err != nil {
+		return nil, false, err
+	}
+	defer closeAsync(f)
+	if size > 0 {
+		b, err := readAtMost(f, size, 0, 1<<20)
+		return b, err == nil, err
+	}
+	// Files such as /proc/<pid>/cmdline report size 0: read until the end.
+	var b bytes.Buffer
+	buf := make([]byte, 32<<10)
+	for b.Len() < 1<<20 {
+		n, err := f.Read(buf)
+		b.Write(buf[:n])
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	return b.Bytes(), true, nil
+}
+
+func (r *sftpRunFS) Exists(ctx context.Context, name string) (bool, error) {
+	s, err := r.h.sftp(ctx)
+	if err != nil {
+		return false, err
+	}
+	_, err = s.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return true, nil
+}
+
+func (r *sftpRunFS) RegularFiles(ctx context.Context, dir string) ([]fileEntry, error) {
+	s, err := r.h.sftp(ctx)
+	if err != nil {
+		return nil, err
+	}
+	infos, err := s.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var files []fileEntry
+	for _, fi := range infos {
+		if fi.Mode().IsRegular() {
+			files = append(files, fileEntry{Name: fi.Name(), Size: fi.Size()})
+		}
+	}
+	return files, nil
+}
+
+func (r *sftpRunFS) Join(elem ...string) string { return path.Join(elem...) }
+
+// processAlive reports whether pid is a live driver of runDir on the VM, from its
+// /proc/<pid>/cmdline (empty for a zombie; another command line for a reused pid).
+func (r *sftpRunFS) processAlive(ctx context.Context, pid int, runDir string) (bool, error) {
+	if pid <= 0 {
+		return false, nil
+	}
+	b, ok, err := r.ReadSmall(ctx, "/proc/"+strconv.Itoa(pid)+"/cmdline")
+	if err != nil {
+		if sshx.IsConnLost(err) {
+			return false, err
+		}
+		return false, nil // e.g. permission denied: the process is gone or not ours
+	}
+	if !ok {
+		return false, nil
+	}
+	for _, arg := range bytes.Split(b, []byte{0}) {
+		if string(arg) == runDir {
+			return true, nil
+		}
+	}
+	return false, nil
+}
