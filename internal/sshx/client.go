@@ -329,14 +329,15 @@ func (cn *conn) alive() bool {
 // kill declares cn dead (once) and closes it.
 func (cn *conn) kill(cause error) {
 	cn.deadOnce.Do(func() {
+		// Logged first, so that whoever sees the connection dead can also see why.
+		if !errors.Is(cause, ErrClosed) {
+			cn.log.Info("sshx: connection marked dead", "addr", cn.client.RemoteAddr().String(), "cause", cause)
+		}
 		cn.cause = cause
 		close(cn.dead)
 		_ = cn.client.Close()
 		if s := cn.sftp.Load(); s != nil {
 			_ = s.Close()
-		}
-		if !errors.Is(cause, ErrClosed) {
-			cn.log.Info("sshx: connection marked dead", "addr", cn.client.RemoteAddr().String(), "cause", cause)
 		}
 	})
 }
