@@ -14,13 +14,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/amlgo/amlgo/internal/bench/latency"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/amlgo/amlgo/experiment"
@@ -58,8 +57,8 @@ func run(n, lines int) error {
 	if err := os.WriteFile(filepath.Join(src, "start.py"), []byte(startScript), 0o644); err != nil {
 		return err
 	}
-	latency := fmt.Sprintf("import time\nfor i in range(%d):\n    print(time.time_ns(), i, flush=True)\n    time.sleep(0.01)\n", lines)
-	if err := os.WriteFile(filepath.Join(src, "lines.py"), []byte(latency), 0o644); err != nil {
+	linesScript := fmt.Sprintf("import time\nfor i in range(%d):\n    print(time.time_ns(), i, flush=True)\n    time.sleep(0.01)\n", lines)
+	if err := os.WriteFile(filepath.Join(src, "lines.py"), []byte(linesScript), 0o644); err != nil {
 		return err
 	}
 	ws, err := workspace.Open(filepath.Join(tmp, "ws"), nil)
@@ -113,24 +112,24 @@ func run(n, lines int) error {
 	}
 	fmt.Printf("runs per measurement: %d (python %s)\n\n", n, python)
 	fmt.Printf("%-32s %12s %12s %12s\n", "", "direct", "amlgo", "overhead")
-	fmt.Printf("%-32s %12s %12s %12s\n", "median time to script start", ms(median(directStart)), ms(median(amlStart)), ms(median(amlStart)-median(directStart)))
-	fmt.Printf("%-32s %12s %12s %12s\n", "median whole no-op run", ms(median(directWhole)), ms(median(amlWhole)), ms(median(amlWhole)-median(directWhole)))
+	fmt.Printf("%-32s %12s %12s %12s\n", "median time to script start", ms(latency.Median(directStart)), ms(latency.Median(amlStart)), ms(latency.Median(amlStart)-latency.Median(directStart)))
+	fmt.Printf("%-32s %12s %12s %12s\n", "median whole no-op run", ms(latency.Median(directWhole)), ms(latency.Median(amlWhole)), ms(latency.Median(amlWhole)-latency.Median(directWhole)))
 
 	// Log latency.
 	r, err := exp.Submit(ctx, runconfig.ScriptRunConfig{SourceDirectory: src, Script: "lines.py", RunConfig: rc}, nil)
 	if err != nil {
 		return err
 	}
-	lw := &latencyWriter{}
+	lw := &latency.Writer{}
 	if _, err := r.WaitForCompletion(ctx, &experiment.WaitOptions{ShowOutput: lw}); err != nil {
 		return err
 	}
-	lat := lw.latencies()
+	lat := lw.Latencies()
 	if len(lat) != lines {
 		return fmt.Errorf("log latency: saw %d of %d lines", len(lat), lines)
 	}
 	fmt.Printf("\nlog latency over %d lines: p50 %s  p95 %s  p99 %s  max %s\n", len(lat),
-		ms(pct(lat, 50)), ms(pct(lat, 95)), ms(pct(lat, 99)), ms(pct(lat, 100)))
+		ms(latency.Percentile(lat, 50)), ms(latency.Percentile(lat, 95)), ms(latency.Percentile(lat, 99)), ms(latency.Percentile(lat, 100)))
 	return nil
 }
 
@@ -147,58 +146,6 @@ func sinceNanos(t0 time.Time, out []byte) (time.Duration, error) {
 		return 0, err
 	}
 	return time.Unix(0, ns).Sub(t0), nil
-}
-
-// latencyWriter records, for every "<ns> <i>" line written to it, the delay since <ns>.
-type latencyWriter struct {
-	mu      sync.Mutex
-	pending []byte
-	lat     []time.Duration
-}
-
-func (w *latencyWriter) Write(p []byte) (int, error) {
-	now := time.Now()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.pending = append(w.pending, p...)
-	for {
-		i := bytes.IndexByte(w.pending, '\n')
-		if i < 0 {
-			break
-		}
-		f := strings.Fields(string(w.pending[:i]))
-		w.pending = w.pending[i+1:]
-		if len(f) != 2 {
-			continue
-		}
-		ns, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil || ns < 1e18 {
-			continue
-		}
-		w.lat = append(w.lat, now.Sub(time.Unix(0, ns)))
-	}
-	return len(p), nil
-}
-
-func (w *latencyWriter) latencies() []time.Duration {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Clone(w.lat)
-}
-
-func median(d []time.Duration) time.Duration { return pct(d, 50) }
-
-func pct(d []time.Duration, p int) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	i := (len(s)*p + 99) / 100
-	if i > 0 {
-		i--
-	}
-	return s[i]
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }

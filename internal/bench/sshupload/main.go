@@ -21,16 +21,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/amlgo/amlgo/internal/bench/latency"
 	"io"
 	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/amlgo/amlgo/compute"
@@ -177,7 +176,7 @@ func run(ctx context.Context, s settings) error {
 		return err
 	}
 	fmt.Printf("log latency over SSH, %d lines: p50 %s  p95 %s  p99 %s  max %s (target p95 <= 500ms)\n", len(lat),
-		ms(pct(lat, 50)), ms(pct(lat, 95)), ms(pct(lat, 99)), ms(pct(lat, 100)))
+		ms(latency.Percentile(lat, 50)), ms(latency.Percentile(lat, 95)), ms(latency.Percentile(lat, 99)), ms(latency.Percentile(lat, 100)))
 	vm.Close()
 	if s.rtt > 0 {
 		if err := delayedLatency(ctx, ws, s, tmp); err != nil {
@@ -213,7 +212,7 @@ func delayedLatency(ctx context.Context, ws *workspace.Workspace, s settings, tm
 		return err
 	}
 	fmt.Printf("log latency over SSH with %s round trips, %d lines: p50 %s  p95 %s  p99 %s  max %s\n", s.rtt, len(lat),
-		ms(pct(lat, 50)), ms(pct(lat, 95)), ms(pct(lat, 99)), ms(pct(lat, 100)))
+		ms(latency.Percentile(lat, 50)), ms(latency.Percentile(lat, 95)), ms(latency.Percentile(lat, 99)), ms(latency.Percentile(lat, 100)))
 	return nil
 }
 
@@ -353,66 +352,15 @@ func logLatency(ctx context.Context, ws *workspace.Workspace, vm *compute.DSVM, 
 	if err != nil {
 		return nil, err
 	}
-	lw := &latencyWriter{}
+	lw := &latency.Writer{}
 	if _, err := r.WaitForCompletion(ctx, &experiment.WaitOptions{ShowOutput: lw}); err != nil {
 		return nil, err
 	}
-	lat := lw.latencies()
+	lat := lw.Latencies()
 	if len(lat) != lines {
 		return nil, fmt.Errorf("log latency: saw %d of %d lines", len(lat), lines)
 	}
 	return lat, nil
-}
-
-// latencyWriter records, for every "<ns> <i>" line written to it, the delay since <ns> (the
-// sshd is on this machine: one clock).
-type latencyWriter struct {
-	mu      sync.Mutex
-	pending []byte
-	lat     []time.Duration
-}
-
-func (w *latencyWriter) Write(p []byte) (int, error) {
-	now := time.Now()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.pending = append(w.pending, p...)
-	for {
-		i := bytes.IndexByte(w.pending, '\n')
-		if i < 0 {
-			break
-		}
-		f := strings.Fields(string(w.pending[:i]))
-		w.pending = w.pending[i+1:]
-		if len(f) != 2 {
-			continue
-		}
-		ns, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil || ns < 1e18 {
-			continue
-		}
-		w.lat = append(w.lat, now.Sub(time.Unix(0, ns)))
-	}
-	return len(p), nil
-}
-
-func (w *latencyWriter) latencies() []time.Duration {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Clone(w.lat)
-}
-
-func pct(d []time.Duration, p int) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	i := (len(s)*p + 99) / 100
-	if i > 0 {
-		i--
-	}
-	return s[i]
 }
 
 func ms(d time.Duration) string { return d.Round(100 * time.Microsecond).String() }
