@@ -292,16 +292,9 @@ func GetDSVM(ctx context.Context, ws *workspace.Workspace, name string, opts *DS
 	if ws == nil {
 		return nil, errors.New("compute: nil workspace")
 	}
-	st, err := wsaccess.Store(ws)
+	rec, err := storedCompute(ctx, ws, name)
 	if err != nil {
-		return nil, fmt.Errorf("compute: %w", err)
-	}
-	rec, err := st.Compute(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%w: ComputeTargetNotFound: Compute Target with name %s not found in provided workspace", ErrNotFound, name)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("compute: looking up %q: %w", name, err)
+		return nil, err
 	}
 	if rec.Type != string(TypeVirtualMachine) {
 		return nil, fmt.Errorf("compute: compute target %q has type %s, not %s", name, rec.Type, TypeVirtualMachine)

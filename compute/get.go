@@ -32,16 +32,9 @@ func Get(ctx context.Context, ws *workspace.Workspace, name string) (ComputeTarg
 	if az, ok := wsaccess.Azure(ws); ok {
 		return getAzure(ctx, ws, az, name) // Azure workspaces: typed by computeType (compute/azure_client.go)
 	}
-	st, err := wsaccess.Store(ws)
+	rec, err := storedCompute(ctx, ws, name)
 	if err != nil {
-		return nil, fmt.Errorf("compute: %w", err)
-	}
-	rec, err := st.Compute(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%w: ComputeTargetNotFound: Compute Target with name %s not found in provided workspace", ErrNotFound, name)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("compute: looking up %q: %w", name, err)
+		return nil, err
 	}
 	if rec.Type == string(TypeVirtualMachine) {
 		// An attached VM (*DSVM); a password target needs DSVM.SetPassword before it connects.
@@ -82,3 +75,20 @@ func List(ctx context.Context, ws *workspace.Workspace) (map[string]ComputeTarge
 // IsReservedName reports whether name is reserved by azureml-core ("local", "containerinstance",
 // "amlcompute") and so cannot name a created or attached target.
 func IsReservedName(name string) bool { return slices.Contains(ReservedNames, name) }
+
+// storedCompute reads the record of a target attached to a local workspace, with azureml-core's
+// ComputeTargetNotFound message when there is none.
+func storedCompute(ctx context.Context, ws *workspace.Workspace, name string) (store.Compute, error) {
+	st, err := wsaccess.Store(ws)
+	if err != nil {
+		return store.Compute{}, fmt.Errorf("compute: %w", err)
+	}
+	rec, err := st.Compute(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Compute{}, fmt.Errorf("%w: ComputeTargetNotFound: Compute Target with name %s not found in provided workspace", ErrNotFound, name)
+	}
+	if err != nil {
+		return store.Compute{}, fmt.Errorf("compute: looking up %q: %w", name, err)
+	}
+	return rec, nil
+}
