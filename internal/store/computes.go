@@ -103,34 +103,7 @@ func (s *Store) DeleteCompute(ctx context.Context, name string) error {
 
 // Computes lists the compute targets sorted by name.
 func (s *Store) Computes(ctx context.Context) iter.Seq2[Compute, error] {
-	return func(yield func(Compute, error) bool) {
-		var all []Compute
-		err := s.read(ctx, func(tx *sql.Tx) error {
-			all = all[:0]
-			rows, err := tx.QueryContext(ctx, `SELECT name, type, config, created_at FROM computes ORDER BY name`)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				c, err := scanCompute(rows)
-				if err != nil {
-					return err
-				}
-				all = append(all, c)
-			}
-			return rows.Err()
-		})
-		if err != nil {
-			yield(Compute{}, err)
-			return
-		}
-		for _, c := range all {
-			if !yield(c, nil) {
-				return
-			}
-		}
-	}
+	return listQuery(ctx, s, scanCompute, `SELECT name, type, config, created_at FROM computes ORDER BY name`)
 }
 
 func scanCompute(sc rowScanner) (Compute, error) {

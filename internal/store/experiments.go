@@ -65,34 +65,15 @@ func (s *Store) Experiment(ctx context.Context, name string) (Experiment, error)
 
 // Experiments lists all experiments, sorted by name.
 func (s *Store) Experiments(ctx context.Context) iter.Seq2[Experiment, error] {
-	return func(yield func(Experiment, error) bool) {
-		var all []Experiment
-		err := s.read(ctx, func(tx *sql.Tx) error {
-			all = all[:0]
-			rows, err := tx.QueryContext(ctx, `SELECT name, created_at FROM experiments ORDER BY name`)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var e Experiment
-				var created sql.NullInt64
-				if err := rows.Scan(&e.Name, &created); err != nil {
-					return err
-				}
-				e.CreatedAt = timeFrom(created)
-				all = append(all, e)
-			}
-			return rows.Err()
-		})
-		if err != nil {
-			yield(Experiment{}, err)
-			return
-		}
-		for _, e := range all {
-			if !yield(e, nil) {
-				return
-			}
-		}
+	return listQuery(ctx, s, scanExperiment, `SELECT name, created_at FROM experiments ORDER BY name`)
+}
+
+func scanExperiment(sc rowScanner) (Experiment, error) {
+	var e Experiment
+	var created sql.NullInt64
+	if err := sc.Scan(&e.Name, &created); err != nil {
+		return Experiment{}, err
 	}
+	e.CreatedAt = timeFrom(created)
+	return e, nil
 }

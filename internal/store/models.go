@@ -131,41 +131,14 @@ func (s *Store) Model(ctx context.Context, name string, version int) (Model, err
 // Models lists the versions of the named model, or of all models when name
 // is "", newest first (by CreatedAt, then highest version).
 func (s *Store) Models(ctx context.Context, name string) iter.Seq2[Model, error] {
-	return func(yield func(Model, error) bool) {
-		var all []Model
-		err := s.read(ctx, func(tx *sql.Tx) error {
-			all = all[:0]
-			q := `SELECT ` + modelColumns + ` FROM models`
-			var args []any
-			if name != "" {
-				q += ` WHERE name = ?`
-				args = append(args, name)
-			}
-			q += ` ORDER BY created_at DESC, version DESC, name`
-			rows, err := tx.QueryContext(ctx, q, args...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				m, err := scanModel(rows)
-				if err != nil {
-					return err
-				}
-				all = append(all, m)
-			}
-			return rows.Err()
-		})
-		if err != nil {
-			yield(Model{}, err)
-			return
-		}
-		for _, m := range all {
-			if !yield(m, nil) {
-				return
-			}
-		}
+	q := `SELECT ` + modelColumns + ` FROM models`
+	var args []any
+	if name != "" {
+		q += ` WHERE name = ?`
+		args = append(args, name)
 	}
+	q += ` ORDER BY created_at DESC, version DESC, name`
+	return listQuery(ctx, s, scanModel, q, args...)
 }
 
 func scanModel(sc rowScanner) (Model, error) {
