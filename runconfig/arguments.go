@@ -140,25 +140,14 @@ func argumentsTree(args []any) (any, error) {
 // become int, floats float64, booleans bool, null nil and everything else (quoted scalars,
 // timestamps, integers too large for int) string.
 func (d *nodeDecoder) argumentList(n *yaml.Node, path string) []any {
-	n = deref(n)
-	if isNull(n) {
-		return nil
-	}
-	if n.Kind != yaml.SequenceNode {
-		d.fail(path, "expected a list")
-		return nil
-	}
-	out := make([]any, 0, len(n.Content))
-	for i, e := range n.Content {
+	return decodeList(d, n, path, func(e *yaml.Node, p string) any {
 		e = deref(e)
 		if e.Kind != yaml.ScalarNode {
-			d.fail(fmt.Sprintf("%s[%d]", path, i), "expected a scalar")
-			out = append(out, "")
-			continue
+			d.fail(p, "expected a scalar")
+			return ""
 		}
-		out = append(out, argumentValue(e))
-	}
-	return out
+		return argumentValue(e)
+	})
 }
 
 func argumentValue(n *yaml.Node) any {

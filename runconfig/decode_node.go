@@ -197,7 +197,9 @@ func (d *nodeDecoder) number(n *yaml.Node, path string, dflt float64) float64 {
 	return dflt
 }
 
-func (d *nodeDecoder) strList(n *yaml.Node, path string) []string {
+// decodeList decodes a sequence (null gives nil) with elem for each item, reporting a non-list
+// and each bad item at its path.
+func decodeList[T any](d *nodeDecoder, n *yaml.Node, path string, elem func(e *yaml.Node, path string) T) []T {
 	n = deref(n)
 	if isNull(n) {
 		return nil
@@ -206,27 +208,19 @@ func (d *nodeDecoder) strList(n *yaml.Node, path string) []string {
 		d.fail(path, "expected a list")
 		return nil
 	}
-	out := make([]string, 0, len(n.Content))
+	out := make([]T, 0, len(n.Content))
 	for i, e := range n.Content {
-		out = append(out, d.str(e, fmt.Sprintf("%s[%d]", path, i)))
+		out = append(out, elem(e, fmt.Sprintf("%s[%d]", path, i)))
 	}
 	return out
 }
 
+func (d *nodeDecoder) strList(n *yaml.Node, path string) []string {
+	return decodeList(d, n, path, d.str)
+}
+
 func (d *nodeDecoder) intList(n *yaml.Node, path string) []int {
-	n = deref(n)
-	if isNull(n) {
-		return nil
-	}
-	if n.Kind != yaml.SequenceNode {
-		d.fail(path, "expected a list")
-		return nil
-	}
-	out := make([]int, 0, len(n.Content))
-	for i, e := range n.Content {
-		out = append(out, d.integer(e, fmt.Sprintf("%s[%d]", path, i), 0))
-	}
-	return out
+	return decodeList(d, n, path, func(e *yaml.Node, p string) int { return d.integer(e, p, 0) })
 }
 
 // strMap decodes a mapping of user keys (not case-normalized).
