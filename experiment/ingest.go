@@ -40,6 +40,9 @@ type shimRecord struct {
 type modelRequest struct {
 	Name    string
 	Options RegisterModelOptions
+	// Source identifies the request (run id and record offset), so that it is carried out
+	// once even if the run is finalized twice.
+	Source string
 }
 
 // ingest records new shim records. Metrics are keyed by (run, offset), so records seen twice are
@@ -98,7 +101,7 @@ func (o *observer) ingest(ctx context.Context, recs []compute.Record) error {
 		case "register_model":
 			opts := RegisterModelOptions{ModelPath: rec.ModelPath, Tags: rec.Tags, Properties: rec.Properties,
 				Description: rec.Description, ModelFramework: rec.ModelFramework, ModelFrameworkVersion: rec.FrameworkVersion}
-			o.models = append(o.models, modelRequest{Name: rec.ModelName, Options: opts})
+			o.models = append(o.models, modelRequest{Name: rec.ModelName, Options: opts, Source: fmt.Sprintf("%s@%d", r.id, raw.Offset)})
 		}
 	}
 	if err := r.st.AddMetrics(ctx, metrics); err != nil {

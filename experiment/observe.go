@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"time"
 
 	"github.com/amlgo/amlgo/compute"
@@ -150,7 +151,7 @@ func (o *observer) finalize(ctx context.Context, obs *compute.Observation) error
 		}
 	}
 	for _, m := range o.models {
-		if _, err := r.RegisterModel(ctx, m.Name, &m.Options); err != nil {
+		if err := o.registerRequestedModel(ctx, m); err != nil {
 			reason = joinReason(reason, fmt.Sprintf("registering model %q requested by the script: %v", m.Name, err))
 		}
 	}
@@ -171,6 +172,30 @@ func (o *observer) finalize(ctx context.Context, obs *compute.Observation) error
 		return fmt.Errorf("experiment: %w", err)
 	}
 	return r.finish(ctx, status, reason, obs.ExitCode, code)
+}
+
+// modelRequestProperty is the model property naming the script request a model came from.
+const modelRequestProperty = "amlgo.registerModelRequest"
+
+// registerRequestedModel carries out a script's Run.register_model once: a model already
+// registered for the same request (by an earlier finalization) is not registered again.
+func (o *observer) registerRequestedModel(ctx context.Context, m modelRequest) error {
+	for existing, err := range o.r.st.Models(ctx, m.Name) {
+		if err != nil {
+			return err
+		}
+		if existing.Properties[modelRequestProperty] == m.Source {
+			return nil
+		}
+	}
+	opts := m.Options
+	opts.Properties = maps.Clone(opts.Properties)
+	if opts.Properties == nil {
+		opts.Properties = map[string]string{}
+	}
+	opts.Properties[modelRequestProperty] = m.Source
+	_, err := o.r.RegisterModel(ctx, m.Name, &opts)
+	return err
 }
 
 func joinReason(a, b string) string {
