@@ -60,6 +60,10 @@ type RemoteAttachConfig struct {
 // AttachRemote, SetPassword, SetPrivateKeyPassphrase and GetDSVM's options remember them in
 // memory for the rest of the process, so compute.Get (and experiment, reattaching to a run)
 // finds them; a new process must give them again before a password target can connect.
+// A VM of an Azure workspace needs none of them: without a password given in the process, it
+// fetches its credentials from the service (listKeys, as azureml-core's
+// DsvmCompute.get_credentials) when it first connects, and keeps them in memory only. Its
+// host key is checked against ~/.ssh/known_hosts unless SetHostKeys says otherwise.
 //
 // The process keeps one SSH connection per target, shared by every DSVM value of it, opened on
 // first use and re-dialed with backoff when it drops; Close closes it. Its methods are safe for

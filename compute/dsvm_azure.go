@@ -111,13 +111,21 @@ func attachRemoteARM(ctx context.Context, d *DSVM) error {
 		c.Address = vm.Address
 	}
 	nd := newDSVM(d.ws, d.name, c, nil)
-	d.cfg, d.opts, d.remote = c, nd.opts, nd.remote
+	d.cfg, d.opts = c, nd.opts
 	d.azure = &dsvmAzure{az: az, created: false, vmSize: vm.VirtualMachineSize, id: res.ID}
+	d.remote = d.azure.remoteHost(d.ws, d.name, c, d.opts)
+	d.cfg.Password, d.cfg.PrivateKeyPassphrase = "", "" // the connection has them
+	// Remembered for the rest of the process, so that compute.Get finds them.
+	rememberSecrets(d.ws, d.name, c.Password, "")
+	if c.KnownHostsFile != "" || c.HostKey != "" {
+		rememberHostKeys(d.ws, d.name, hostKeyPolicy{knownHostsFile: c.KnownHostsFile, hostKey: c.HostKey})
+	}
 	return nil
 }
 
 // dsvmFromARM builds the DSVM of a VirtualMachine compute resource. The service never returns
-// credentials: a target read back this way knows its address, port and user only.
+// credentials in GET: a target read back this way knows its address, port and user, and fetches
+// its credentials with listKeys when it first connects (compute/dsvm_azure_keys.go).
 func dsvmFromARM(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *arm.ComputeResource) (*DSVM, error) {
 	vm, err := res.Properties.VirtualMachine()
 	if err != nil {
@@ -130,9 +138,14 @@ func dsvmFromARM(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *arm.
 	if vm.AdministratorAccount != nil {
 		cfg.Username = vm.AdministratorAccount.Username
 	}
+	// A password given in this process (SetPassword) wins; without one, the first connection
+	// fetches the credentials with listKeys. The host key is checked as SetHostKeys said.
+	hk := recalledHostKeys(ws, res.Name)
+	cfg.KnownHostsFile, cfg.HostKey = hk.knownHostsFile, hk.hostKey
 	attached := res.Properties.IsAttachedCompute != nil && *res.Properties.IsAttachedCompute
 	d := newDSVM(ws, res.Name, cfg, nil)
 	d.azure = &dsvmAzure{az: az, created: !attached, vmSize: vm.VirtualMachineSize, id: res.ID}
+	d.remote = d.azure.remoteHost(ws, res.Name, cfg, d.opts)
 	return d, nil
 }
 

@@ -30,6 +30,10 @@ var driverVersion = func() string {
 // materializes the working directory from that store, and starts the driver detached (in its
 // own session), so that the run survives the SSH connection and this process. Progress is in
 // azureml-logs/60_control_log.txt on the VM.
+//
+// A VM of an Azure workspace connects with the password given in this process (SetPassword)
+// or else with the credentials the service's listKeys returns, kept in memory only; its host
+// key must be trusted as SetHostKeys says (default ~/.ssh/known_hosts).
 func (d *DSVM) Start(ctx context.Context, job *Job) (Execution, error) {
 	if d.remote == nil {
 		return nil, fmt.Errorf("%w: running on VM target %q of an Azure workspace", ErrUnsupported, d.name)
@@ -44,6 +48,17 @@ func (d *DSVM) Start(ctx context.Context, job *Job) (Execution, error) {
 	log := d.opts.Logger
 	if job.Logger != nil {
 		log = job.Logger
+	}
+	if d.azure != nil && d.Host() == nil {
+		// A VM of an Azure workspace was never checked by amlgo: check it once (this also
+		// fetches its credentials from the service when the process has none).
+		rep, err := d.checkHost(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if rep.OS != "Linux" {
+			return nil, fmt.Errorf("compute: VM target %q runs %q; only Linux VMs are supported", d.name, rep.OS)
+		}
 	}
 	root, err := d.remote.root(ctx)
 	if err != nil {

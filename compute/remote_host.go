@@ -3,6 +3,7 @@ package compute
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,8 +30,14 @@ type remoteHost struct {
 	mu     sync.Mutex
 	cfg    RemoteAttachConfig
 	client *sshx.Client
-	home   string          // the login user's home directory on the VM
-	have   map[string]bool // versions of the shim and driver known to be installed
+	// keySource fetches the credentials of a VM of an Azure workspace from the service when the
+	// process was given none (nil for other targets); privateKey and fetched hold what it
+	// returned, in memory only.
+	keySource  func(ctx context.Context) (vmCredentials, error)
+	privateKey []byte
+	fetched    bool
+	home       string          // the login user's home directory on the VM
+	have       map[string]bool // versions of the shim and driver known to be installed
 }
 
 func newRemoteHost(name string, cfg RemoteAttachConfig, dir string, log *slog.Logger) *remoteHost {
@@ -87,6 +94,11 @@ func (h *remoteHost) setSecrets(password, passphrase string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	changed := false
+	if password != "" && h.fetched {
+		// A password given in the process replaces what the service returned.
+		h.forgetFetched()
+		changed = true
+	}
 	if password != "" && password != h.cfg.Password {
 		h.cfg.Password, changed = password, true
 	}
@@ -97,6 +109,44 @@ func (h *remoteHost) setSecrets(password, passphrase string) {
 		_ = h.client.Close()
 		h.client = nil
 	}
+}
+
+// setKeySource sets where the credentials come from when the process has none.
+func (h *remoteHost) setKeySource(f func(ctx context.Context) (vmCredentials, error)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.keySource = f
+}
+
+// hasCredentials reports whether the connection has a way to authenticate. Called with h.mu
+// held.
+func (h *remoteHost) hasCredentials() bool {
+	return h.cfg.Password != "" || h.cfg.PrivateKeyFile != "" || h.cfg.UseAgent || len(h.privateKey) > 0
+}
+
+// fetchCredentials asks the key source for the VM's credentials and keeps them in memory.
+// Called with h.mu held.
+func (h *remoteHost) fetchCredentials(ctx context.Context) error {
+	creds, err := h.keySource(ctx)
+	if err != nil {
+		return err
+	}
+	if creds.username != "" {
+		h.cfg.Username = creds.username
+	}
+	h.cfg.Password, h.privateKey, h.cfg.PrivateKeyPassphrase = creds.password, creds.privateKey, creds.passphrase
+	h.fetched = true
+	return nil
+}
+
+// forgetFetched drops credentials fetched from the service (e.g. after they were rejected), so
+// that the next dial fetches them again. Called with h.mu held.
+func (h *remoteHost) forgetFetched() {
+	if !h.fetched {
+		return
+	}
+	h.cfg.Password, h.privateKey, h.cfg.PrivateKeyPassphrase = "", nil, ""
+	h.fetched = false
 }
 
 func (h *remoteHost) setHome(home string) {
@@ -110,7 +160,7 @@ func (h *remoteHost) sshConfig() sshx.Config {
 	c := h.cfg
 	return sshx.Config{
 		Host: c.Address, Port: c.SSHPort, User: c.Username,
-		Password: c.Password, PrivateKeyFile: c.PrivateKeyFile, Passphrase: c.PrivateKeyPassphrase,
+		Password: c.Password, PrivateKeyFile: c.PrivateKeyFile, PrivateKey: h.privateKey, Passphrase: c.PrivateKeyPassphrase,
 		UseAgent: c.UseAgent,
 		HostKeys: sshx.HostKeyPolicy{KnownHostsFile: c.KnownHostsFile, Pinned: c.HostKey, Insecure: c.InsecureIgnoreHostKey},
 		Logger:   h.log,
@@ -124,11 +174,19 @@ func (h *remoteHost) conn(ctx context.Context) (*sshx.Client, error) {
 	if h.client != nil {
 		return h.client, nil
 	}
-	if h.cfg.Password == "" && h.cfg.PrivateKeyFile == "" && !h.cfg.UseAgent {
-		return nil, fmt.Errorf("compute: VM target %q authenticates with a password, which the workspace does not store: call SetPassword (or GetDSVM with DSVMOptions.Password) first", h.name)
+	if !h.hasCredentials() {
+		if h.keySource == nil {
+			return nil, fmt.Errorf("compute: VM target %q authenticates with a password, which the workspace does not store: call SetPassword (or GetDSVM with DSVMOptions.Password) first", h.name)
+		}
+		if err := h.fetchCredentials(ctx); err != nil {
+			return nil, err
+		}
 	}
 	c, err := sshx.Dial(ctx, h.sshConfig())
 	if err != nil {
+		if errors.Is(err, sshx.ErrAuth) {
+			h.forgetFetched() // perhaps rotated: fetch them again next time
+		}
 		return nil, fmt.Errorf("compute: connecting to VM target %q: %w", h.name, err)
 	}
 	h.client = c

@@ -27,13 +27,15 @@ func newAuthenticator(cfg Config) (*authenticator, error) {
 	case cfg.UseAgent:
 		return &authenticator{name: "agent"}, nil
 	}
-	path, err := expandHome(cfg.PrivateKeyFile)
-	if err != nil {
-		return nil, err
-	}
-	pemBytes, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("sshx: read private key: %w", err)
+	pemBytes, path := cfg.PrivateKey, "(in memory)"
+	if len(pemBytes) == 0 {
+		var err error
+		if path, err = expandHome(cfg.PrivateKeyFile); err != nil {
+			return nil, err
+		}
+		if pemBytes, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("sshx: read private key: %w", err)
+		}
 	}
 	signer, err := ssh.ParsePrivateKey(pemBytes)
 	var missing *ssh.PassphraseMissingError

@@ -140,3 +140,47 @@ func TestAuthMethods(t *testing.T) {
 		assert.Contains(t, err.Error(), "publickey")
 	})
 }
+
+func TestInMemoryPrivateKey(t *testing.T) {
+	srv := sshtest.Start(t)
+	ctx := testCtx(t, 30*time.Second)
+	key, err := os.ReadFile(srv.KeyFile)
+	require.NoError(t, err)
+	encrypted, err := os.ReadFile(srv.EncryptedKeyFile)
+	require.NoError(t, err)
+
+	t.Run("plain", func(t *testing.T) {
+		cfg := srv.Config()
+		cfg.PrivateKeyFile, cfg.PrivateKey = "", key
+		out, err := dial(t, cfg).Output(ctx, "whoami")
+		require.NoError(t, err)
+		assert.Equal(t, sshtest.User+"\n", string(out))
+		assert.Contains(t, cfg.String(), "auth=publickey:(in memory)")
+		assert.NotContains(t, cfg.String(), string(key[40:80]))
+	})
+
+	t.Run("encrypted", func(t *testing.T) {
+		cfg := srv.Config()
+		cfg.PrivateKeyFile, cfg.PrivateKey, cfg.Passphrase = "", encrypted, srv.KeyPassphrase
+		out, err := dial(t, cfg).Output(ctx, "whoami")
+		require.NoError(t, err)
+		assert.Equal(t, sshtest.User+"\n", string(out))
+	})
+
+	t.Run("encrypted without passphrase", func(t *testing.T) {
+		cfg := srv.Config()
+		cfg.PrivateKeyFile, cfg.PrivateKey = "", encrypted
+		_, err := sshx.Dial(ctx, cfg)
+		var missing *ssh.PassphraseMissingError
+		require.ErrorAs(t, err, &missing)
+		assert.Contains(t, err.Error(), "(in memory)")
+	})
+
+	t.Run("with key file too", func(t *testing.T) {
+		cfg := srv.Config()
+		cfg.PrivateKey = key
+		_, err := sshx.Dial(ctx, cfg)
+		require.ErrorIs(t, err, sshx.ErrInvalidConfig)
+		assert.Contains(t, err.Error(), "PrivateKeyFile, PrivateKey are all set")
+	})
+}

@@ -38,8 +38,8 @@ type HostKeyPolicy struct {
 }
 
 // Config describes how to reach and authenticate to one SSH server. Exactly
-// one authentication method must be set: Password, PrivateKeyFile (with
-// Passphrase when the key is encrypted) or UseAgent.
+// one authentication method must be set: Password, PrivateKeyFile or
+// PrivateKey (with Passphrase when the key is encrypted) or UseAgent.
 type Config struct {
 	// Host is the server's host name or IP address (required).
 	Host string
@@ -53,7 +53,10 @@ type Config struct {
 	// PrivateKeyFile is a private key file for publickey authentication; a
 	// leading "~/" is expanded to the home directory.
 	PrivateKeyFile string
-	// Passphrase decrypts an encrypted PrivateKeyFile.
+	// PrivateKey is a PEM (or OpenSSH-format) private key held in memory, for
+	// publickey authentication without a key file. It is never logged.
+	PrivateKey []byte
+	// Passphrase decrypts an encrypted PrivateKeyFile or PrivateKey.
 	Passphrase string
 	// UseAgent authenticates with the keys of the ssh-agent at $SSH_AUTH_SOCK.
 	UseAgent bool
@@ -77,7 +80,7 @@ type Config struct {
 }
 
 // String describes c for logs: user, address, auth method and host-key policy.
-// It never includes Password or Passphrase.
+// It never includes Password, PrivateKey or Passphrase.
 func (c Config) String() string {
 	var auth []string
 	if c.Password != "" {
@@ -85,6 +88,13 @@ func (c Config) String() string {
 	}
 	if c.PrivateKeyFile != "" {
 		k := "publickey:" + c.PrivateKeyFile
+		if c.Passphrase != "" {
+			k += " (encrypted)"
+		}
+		auth = append(auth, k)
+	}
+	if len(c.PrivateKey) > 0 {
+		k := "publickey:(in memory)"
 		if c.Passphrase != "" {
 			k += " (encrypted)"
 		}
@@ -162,18 +172,21 @@ func (c Config) validate() error {
 	if c.PrivateKeyFile != "" {
 		methods = append(methods, "PrivateKeyFile")
 	}
+	if len(c.PrivateKey) > 0 {
+		methods = append(methods, "PrivateKey")
+	}
 	if c.UseAgent {
 		methods = append(methods, "UseAgent")
 	}
 	switch len(methods) {
 	case 0:
-		return bad("no authentication method: set exactly one of Password, PrivateKeyFile or UseAgent")
+		return bad("no authentication method: set exactly one of Password, PrivateKeyFile, PrivateKey or UseAgent")
 	case 1:
 	default:
 		return bad("%s are all set: set exactly one authentication method", strings.Join(methods, ", "))
 	}
-	if c.Passphrase != "" && c.PrivateKeyFile == "" {
-		return bad("Passphrase is set without PrivateKeyFile")
+	if c.Passphrase != "" && c.PrivateKeyFile == "" && len(c.PrivateKey) == 0 {
+		return bad("Passphrase is set without PrivateKeyFile or PrivateKey")
 	}
 	hk := c.HostKeys
 	if hk.Insecure && (hk.Pinned != "" || hk.KnownHostsFile != "") {

@@ -66,6 +66,7 @@ type Server struct {
 	ops        map[string]*operation
 	requests   []Request
 	secrets    []string
+	keys       map[string]json.RawMessage // listKeys bodies by computeKey
 	injected   []injection
 	failNext   *failure
 	opSeq      int
@@ -321,7 +322,7 @@ func readBody(r *http.Request) []byte {
 }
 
 // route dispatches on the path: /subscriptions/{s}/resourceGroups/{rg}/providers/
-// Microsoft.MachineLearningServices/workspaces[/{ws}[/computes[/{c}[/listNodes]]]] and the
+// Microsoft.MachineLearningServices/workspaces[/{ws}[/computes[/{c}[/listNodes|/listKeys]]]] and the
 // operation monitors /subscriptions/{s}/providers/Microsoft.MachineLearningServices/locations/
 // {l}/computeOperations{Status,Results}/{id}.
 func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -364,6 +365,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 		s.serveCompute(w, r, wsID, wsBody, p[9], body)
 	case len(p) == 11 && low[8] == "computes" && low[10] == "listnodes" && (r.Method == http.MethodPost || r.Method == http.MethodGet):
 		s.listNodes(w, r, wsID, p[9])
+	case len(p) == 11 && low[8] == "computes" && low[10] == "listkeys":
+		s.listKeys(w, r, wsID, p[9])
 	default:
 		s.methodNotAllowed(w)
 	}
