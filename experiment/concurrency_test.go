@@ -34,7 +34,7 @@ func TestManyConcurrentRuns(t *testing.T) {
 	require.NoError(t, err)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=submit-many", "HELPER_WS="+dir, "HELPER_SRC="+src, "HELPER_EXPERIMENT=concurrent", "HELPER_COUNT=10")
+	cmd.Env = append(os.Environ(), helperEnv+"=submit-many", "HELPER_WS="+dir, "HELPER_SRC="+src, "HELPER_EXPERIMENT=concurrent", "HELPER_COUNT=10", "HELPER_PYTHON="+python(t))
 	var helperOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &helperOut, &helperOut
 	require.NoError(t, cmd.Start())
@@ -68,7 +68,10 @@ func TestManyConcurrentRuns(t *testing.T) {
 		n++
 		st, err := run.Status(ctx)
 		require.NoError(t, err)
-		assert.Equal(t, experiment.StatusCompleted, st, run.ID())
+		if !assert.Equal(t, experiment.StatusCompleted, st, run.ID()) {
+			d, _ := run.Details(ctx)
+			t.Logf("details of %s: %s exit=%v", run.ID(), d.Error, d.ExitCode)
+		}
 		m, err := run.Metrics(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, run.ID(), m["id"])

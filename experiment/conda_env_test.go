@@ -22,17 +22,13 @@ import (
 // "creates" an environment by linking the host's python into <prefix>/bin, and counts its runs.
 func fakeMicromamba(t *testing.T) (dir, counter string) {
 	t.Helper()
-	out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
-	if err != nil {
-		t.Skip("python3 not found")
-	}
 	dir = t.TempDir()
 	counter = filepath.Join(dir, "runs")
 	script := `#!/bin/sh
 echo "$*" >> ` + counter + `
 [ "$1 $2" = "create -y" ] || { echo "unexpected arguments: $*" >&2; exit 2; }
 prefix=""; while [ $# -gt 0 ]; do [ "$1" = "-p" ] && prefix=$2; shift; done
-mkdir -p "$prefix/bin" && ln -s ` + strings.TrimSpace(string(out)) + ` "$prefix/bin/python"
+mkdir -p "$prefix/bin" && ln -s ` + python(t) + ` "$prefix/bin/python"
 echo "Transaction finished"
 `
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "micromamba"), []byte(script), 0o755))

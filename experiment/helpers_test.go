@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,15 +26,27 @@ func openWorkspace(t testing.TB) *workspace.Workspace {
 	return ws
 }
 
-// python returns the interpreter the tests run scripts with.
+// python returns the interpreter the tests run scripts with: python3's real executable, not a
+// version-manager shim in front of it (pyenv's shims are shell scripts that add startup time and
+// take locks).
 func python(t testing.TB) string {
 	t.Helper()
-	p, err := exec.LookPath("python3")
-	if err != nil {
+	pythonOnce.Do(func() {
+		out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
+		if err == nil {
+			pythonPath = strings.TrimSpace(string(out))
+		}
+	})
+	if pythonPath == "" {
 		t.Skip("python3 not found")
 	}
-	return p
+	return pythonPath
 }
+
+var (
+	pythonOnce sync.Once
+	pythonPath string
+)
 
 // userManaged returns a run configuration for the local target using python3 as is.
 func userManaged(t testing.TB) *runconfig.RunConfiguration {

@@ -43,7 +43,7 @@ func helperMain(mode string) error {
 	}
 	rc := runconfig.New()
 	rc.Environment.Python.UserManagedDependencies = true
-	rc.Environment.Python.InterpreterPath = "python3"
+	rc.Environment.Python.InterpreterPath = os.Getenv("HELPER_PYTHON")
 	src := runconfig.ScriptRunConfig{SourceDirectory: os.Getenv("HELPER_SRC"), Script: "s.py", RunConfig: rc}
 	switch mode {
 	case "submit-and-wait":

@@ -40,7 +40,7 @@ for i in range(30):
 print("done")
 `})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=submit-and-wait", "HELPER_WS="+dir, "HELPER_SRC="+src, "HELPER_EXPERIMENT=killed")
+	cmd.Env = append(os.Environ(), helperEnv+"=submit-and-wait", "HELPER_WS="+dir, "HELPER_SRC="+src, "HELPER_EXPERIMENT=killed", "HELPER_PYTHON="+python(t))
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	helperErr := &syncBuffer{}
