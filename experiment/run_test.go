@@ -17,6 +17,7 @@ import (
 	"github.com/amlgo/amlgo/experiment"
 	"github.com/amlgo/amlgo/runconfig"
 	"github.com/amlgo/amlgo/snapshot"
+	"github.com/amlgo/amlgo/workspace"
 )
 
 const trackingScript = `
@@ -347,5 +348,26 @@ func TestValidationErrors(t *testing.T) {
 	for r, err := range exp.Runs(ctx, nil) {
 		require.NoError(t, err)
 		t.Errorf("unexpected run %s", r.ID())
+	}
+}
+
+// TestWorkspaceInsideSourceDirectoryIsNotSnapshotted submits from a source directory that holds
+// the workspace itself: the snapshot leaves the workspace out.
+func TestWorkspaceInsideSourceDirectoryIsNotSnapshotted(t *testing.T) {
+	ctx := context.Background()
+	src := sourceDir(t, map[string]string{"s.py": "import os\nprint(sorted(os.listdir('.')))\n"})
+	ws, err := workspace.Open(filepath.Join(src, ".amlgo"), nil)
+	require.NoError(t, err)
+	defer ws.Close()
+	exp, err := experiment.New(ws, "inside")
+	require.NoError(t, err)
+	for range 2 {
+		run, err := exp.Submit(ctx, runconfigFor(src, userManaged(t)), nil)
+		require.NoError(t, err)
+		var out bytes.Buffer
+		_, err = run.WaitForCompletion(ctx, &experiment.WaitOptions{ShowOutput: &out})
+		require.NoError(t, err)
+		assert.Contains(t, out.String(), "['logs', 'outputs', 's.py']\n") // outputs/ and logs/ are made by the driver
+		assert.Contains(t, out.String(), "(1 files)")
 	}
 }

@@ -161,6 +161,7 @@ func (e *Experiment) takeSnapshot(ctx context.Context, dir string, o *SubmitOpti
 		Cache:    cache,
 		MaxSize:  o.MaxSnapshotBytes,
 		MaxFiles: o.MaxSnapshotFiles,
+		Exclude:  workspaceInside(dir, e.ws.Dir()),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
@@ -206,6 +207,17 @@ func (e *Experiment) previousSnapshot(ctx context.Context) *snapshot.Snapshot {
 		return &s
 	}
 	return nil
+}
+
+// workspaceInside returns the workspace directory relative to the source directory when it lies
+// inside it (e.g. SourceDirectory "." with the workspace in ./.amlgo): amlgo's own store is never
+// part of a snapshot. Otherwise nil.
+func workspaceInside(sourceDir, wsDir string) []string {
+	rel, err := filepath.Rel(absPath(sourceDir), absPath(wsDir))
+	if err != nil || rel == "." || !filepath.IsLocal(rel) {
+		return nil
+	}
+	return []string{filepath.ToSlash(rel)}
 }
 
 func absPath(p string) string {

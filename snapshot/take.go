@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -35,6 +36,11 @@ type Options struct {
 	// Workers is the number of goroutines walking and hashing; 0 means
 	// runtime.GOMAXPROCS(0) hashing and four times as many walking.
 	Workers int
+	// Exclude lists slash-separated paths, relative to the directory, that are
+	// left out (a directory with everything below it) on top of the ignore
+	// file: for a tool's own state inside the source directory, such as an
+	// amlgo workspace. It is not an ignore pattern: each entry names one path.
+	Exclude []string
 }
 
 func (o *Options) maxSize() int64 {
@@ -145,7 +151,7 @@ func Take(ctx context.Context, dir string, opts *Options) (*Snapshot, error) {
 		// cold; more walkers keep more requests in flight.
 		walkers = 4 * workers
 	}
-	w := &walker{ctx: ctx, root: abs, matcher: matcher, workers: workers, walkers: walkers}
+	w := &walker{ctx: ctx, root: abs, matcher: matcher, workers: workers, walkers: walkers, exclude: excludeSet(o.Exclude)}
 	var oldEntries map[string]*cacheEntry
 	if o.Cache != nil {
 		oldEntries = o.Cache.rootEntries(abs)
@@ -294,4 +300,18 @@ func treeDigest(n *node, buf *[]byte) [32]byte {
 	}
 	*buf = b
 	return sha256.Sum256(b)
+}
+
+// excludeSet turns Options.Exclude into a set of clean relative paths.
+func excludeSet(paths []string) map[string]bool {
+	if len(paths) == 0 {
+		return nil
+	}
+	set := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		if p = path.Clean(strings.Trim(p, "/")); p != "." && p != "" {
+			set[p] = true
+		}
+	}
+	return set
 }

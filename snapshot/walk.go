@@ -17,6 +17,7 @@ type walker struct {
 	ctx     context.Context
 	root    string // absolute
 	matcher *IgnoreMatcher
+	exclude map[string]bool        // Options.Exclude
 	workers int                    // hashing goroutines
 	walkers int                    // directory-reading goroutines
 	cache   map[string]*cacheEntry // read-only
@@ -145,7 +146,7 @@ func (w *walker) readDir(d *node, res *walkResult) error {
 		name := sc.name(i)
 		buf = append(buf[:nameOff], name...)
 		rel := view(buf) // valid until buf changes; copied when kept
-		if w.matcher.Match(rel) {
+		if w.matcher.Match(rel) || w.exclude[rel] {
 			continue
 		}
 		if !utf8.Valid(name) {
