@@ -13,6 +13,18 @@ import (
 // or PMIx's environment.
 const rankRedirect = `r=${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-${PMIX_RANK:-0}}}; exec "$@" >>"$AMLGO_RUN_DIR/azureml-logs/70_driver_log_$r.txt" 2>&1`
 
+// rankRegroup moves a rank back into its launcher's (mpirun's) process group before it execs
+// the rank's command: Open MPI starts every rank in a process group of its own, which the
+// driver's process-group cancel would miss; in mpirun's group a cancel stops every rank even if
+// one ignores SIGTERM. It runs under the VM's python3 and is best effort (a failure to move
+// leaves the rank where it is).
+const rankRegroup = `import os, sys
+try:
+    os.setpgid(0, os.getpgid(os.getppid()))
+except OSError:
+    pass
+os.execvp(sys.argv[1], sys.argv[1:])`
+
 // isMPI reports whether the run configuration's communicator asks for MPI.
 func isMPI(rc *runconfig.RunConfiguration) bool {
 	switch strings.ToLower(rc.Communicator) {
@@ -56,5 +68,8 @@ func mpiCommand(rc *runconfig.RunConfiguration, argv []string, host *HostReport,
 		}
 	}
 	out = append(out, "sh", "-c", rankRedirect, "amlgo-rank")
+	if host != nil && host.Python3 != "" {
+		out = append(out, host.Python3, "-c", rankRegroup)
+	}
 	return append(out, argv...), nil
 }

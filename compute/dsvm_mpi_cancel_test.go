@@ -28,12 +28,13 @@ func TestDSVMMPICancel(t *testing.T) {
 	rc.Environment.Python.InterpreterPath = "python3"
 	rc.Communicator = "Mpi"
 	rc.MPI.ProcessCountPerNode = 2
-	e, err := d.Start(ctx, computetest.Job(t, "run_mpi_cancel", "import time, sys\nprint('up', flush=True)\ntime.sleep(300)", rc))
+	// The ranks ignore SIGTERM: only the SIGKILL to the script's process group stops them.
+	e, err := d.Start(ctx, computetest.Job(t, "run_mpi_cancel", "import signal, time, sys\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('up', flush=True)\ntime.sleep(300)", rc))
 	require.NoError(t, err)
 	var st struct{ RunDir string }
 	require.NoError(t, json.Unmarshal(e.State(), &st))
 	t.Cleanup(func() { _ = e.Cancel(ctx) })
-	// The ranks run in process groups of their own: find them by working directory.
+	// Find the ranks by working directory (wherever their process group is).
 	ranks := func() string {
 		return strings.TrimSpace(srv.Exec(t, `ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/ && $3 ~ /python/ && $4 == "s.py" {print $1}' |
 while read p; do [ "$(readlink /proc/$p/cwd)" = `+st.RunDir+`/wd ] && echo "$p"; done; true`))
