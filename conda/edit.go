@@ -262,23 +262,7 @@ func (d *Dependencies) RemovePipPackage(pkg string) error {
 	if !found {
 		return nil
 	}
-	for _, m := range d.pipDicts() {
-		v, _ := m.get(keyPip)
-		var toRemove any
-		for _, it := range pyIter(v) {
-			if s, ok := scalarText(it); ok && packageName(s) == target {
-				toRemove = it
-			}
-		}
-		if s, _ := scalarText(toRemove); s != "" {
-			list, err := pipListOf(m)
-			if err != nil {
-				return err
-			}
-			removeFromList(list, toRemove)
-		}
-	}
-	return nil
+	return removeLastPipEntry(d.pipDicts(), func(s string) bool { return packageName(s) == target })
 }
 
 // SetPipOption adds a pip option such as "--extra-index-url <url>",
@@ -343,11 +327,17 @@ func (d *Dependencies) RemovePipOption(option string) error {
 	if !exists {
 		return nil
 	}
+	return removeLastPipEntry(dicts, func(s string) bool { return firstField(s) == flag })
+}
+
+// removeLastPipEntry removes, from each "- pip:" list, the last entry that match accepts (as
+// azureml's remove_pip_package and remove_pip_option do).
+func removeLastPipEntry(dicts []*cmap, match func(string) bool) error {
 	for _, m := range dicts {
 		v, _ := m.get(keyPip)
 		var toRemove any
 		for _, it := range pyIter(v) {
-			if s, ok := scalarText(it); ok && firstField(s) == flag {
+			if s, ok := scalarText(it); ok && match(s) {
 				toRemove = it
 			}
 		}
