@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amlgo/amlgo/compute"
+	"github.com/amlgo/amlgo/internal/testenv"
 	"github.com/amlgo/amlgo/runconfig"
 	"github.com/amlgo/amlgo/workspace"
 )
@@ -38,7 +39,7 @@ func python(t testing.TB) string {
 		}
 	})
 	if pythonPath == "" {
-		t.Skip("python3 not found")
+		testenv.SkipOrFail(t, "python3 not found")
 	}
 	return pythonPath
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amlgo/amlgo/experiment"
+	"github.com/amlgo/amlgo/internal/testenv"
 	"github.com/amlgo/amlgo/runconfig"
 	"github.com/amlgo/amlgo/workspace"
 )
@@ -21,7 +22,7 @@ import (
 func TestAzureWorkspaceRunsExperimentsLocally(t *testing.T) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
-		t.Skip("python3 not found")
+		testenv.SkipOrFail(t, "python3 not found")
 	}
 	ctx := context.Background()
 	srv, id := fakeWorkspace(t)

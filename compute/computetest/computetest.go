@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amlgo/amlgo/compute"
+	"github.com/amlgo/amlgo/internal/testenv"
 	"github.com/amlgo/amlgo/runconfig"
 	"github.com/amlgo/amlgo/snapshot"
 )
@@ -27,7 +28,7 @@ import (
 func Job(t testing.TB, id, script string, rc *runconfig.RunConfiguration) *compute.Job {
 	t.Helper()
 	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not found")
+		testenv.SkipOrFail(t, "python3 not found")
 	}
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "s.py"), []byte(script), 0o644))

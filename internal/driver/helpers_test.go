@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/amlgo/amlgo/internal/testenv"
 )
 
 // repoRoot walks up from the package directory to the directory holding go.mod.
@@ -44,10 +46,10 @@ func sharedDir(t *testing.T) string {
 func needBash(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("bash not available")
+		testenv.SkipOrFail(t, "bash not available")
 	}
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Skip("wrapper tests need /proc")
+		testenv.SkipOrFail(t, "wrapper tests need /proc")
 	}
 }
 
@@ -72,7 +74,7 @@ func pythons(t *testing.T) []string {
 		out = append(out, p)
 	}
 	if len(out) == 0 {
-		t.Skip("python3 not available")
+		testenv.SkipOrFail(t, "python3 not available")
 	}
 	return out
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/amlgo/amlgo/internal/testenv"
 )
 
 func TestWrapperNoOpIsFast(t *testing.T) {
@@ -318,7 +320,7 @@ func TestWrapperSigtermToWrapperCancels(t *testing.T) {
 func TestWrapperSurvivesItsParent(t *testing.T) {
 	needBash(t)
 	if _, err := exec.LookPath("setsid"); err != nil {
-		t.Skip("setsid not available")
+		testenv.SkipOrFail(t, "setsid not available")
 	}
 	t.Parallel()
 	p := newRunDir(t)
