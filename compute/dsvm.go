@@ -29,11 +29,11 @@ type RemoteAttachConfig struct {
 	// Username is the account to log in as.
 	Username string
 	// Password authenticates with a password. It is never stored or logged.
-	Password string
+	Password string `json:"-"`
 	// PrivateKeyFile authenticates with a private key file; PrivateKeyPassphrase decrypts it.
 	// The workspace stores the file's absolute path, never the key or the passphrase.
 	PrivateKeyFile       string
-	PrivateKeyPassphrase string
+	PrivateKeyPassphrase string `json:"-"`
 	// UseAgent authenticates through the ssh-agent at $SSH_AUTH_SOCK.
 	UseAgent bool
 	// KnownHostsFile holds the trusted host keys (default ~/.ssh/known_hosts).
@@ -45,6 +45,15 @@ type RemoteAttachConfig struct {
 	// with it logs a warning.
 	InsecureIgnoreHostKey bool
 }
+
+// String describes the configuration without its secrets.
+func (c RemoteAttachConfig) String() string {
+	return fmt.Sprintf("RemoteAttachConfig(address=%q, resource_id=%q, ssh_port=%d, username=%q, private_key_file=%q, use_agent=%t, password_set=%t)",
+		c.Address, c.ResourceID, c.SSHPort, c.Username, c.PrivateKeyFile, c.UseAgent, c.Password != "")
+}
+
+// GoString is String, so that %#v shows no secret either.
+func (c RemoteAttachConfig) GoString() string { return c.String() }
 
 // DSVM is a Linux VM that runs jobs over SSH: a VM attached by address (azureml's
 // RemoteCompute) or, on an Azure workspace, a VM created or attached through the service

@@ -3,6 +3,7 @@ package compute_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -367,4 +368,15 @@ func TestDSVMMaxRunDuration(t *testing.T) {
 	assert.Equal(t, "Failed", obs.Status)
 	assert.Contains(t, obs.Reason, "maximum duration")
 	assert.Equal(t, "up\n", log)
+}
+
+func TestRemoteAttachConfigHidesSecrets(t *testing.T) {
+	c := compute.RemoteAttachConfig{Address: "vm", Username: "u", Password: "pw-secret-1", PrivateKeyPassphrase: "pp-secret-2"}
+	b, err := json.Marshal(c)
+	require.NoError(t, err)
+	for _, s := range []string{c.String(), fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), string(b)} {
+		assert.NotContains(t, s, "pw-secret-1")
+		assert.NotContains(t, s, "pp-secret-2")
+	}
+	assert.Contains(t, c.String(), "password_set=true")
 }
