@@ -156,22 +156,6 @@ func checkNewName(name string) error {
 	return nil
 }
 
-// armState is what every Azure target shares: its workspace and its last known resource.
-type armState struct {
-	ws  *workspace.Workspace
-	az  *wsaccess.AzureWorkspace
-	res *arm.ComputeResource
-}
-
-// refresh reads the resource again.
-func (s *armState) refresh(ctx context.Context) (*arm.ComputeResource, error) {
-	res, err := getARM(ctx, s.az, s.res.Name)
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
-}
-
 // deleteOrDetach runs Compute_Delete with the action and waits for it to finish.
 func deleteOrDetach(ctx context.Context, az *wsaccess.AzureWorkspace, name, action string) error {
 	p, err := az.Client.BeginDeleteCompute(ctx, az.ID, name, action, nil)

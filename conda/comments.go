@@ -90,12 +90,6 @@ func (c *commentList) tokenAt(i int) *commentToken {
 	return t
 }
 
-// tokensAt returns element i as a token list (nil if absent or another type).
-func (c *commentList) tokensAt(i int) *commentTokens {
-	t, _ := c.at(i).(*commentTokens)
-	return t
-}
-
 // isNone reports whether element i is Python None (or missing).
 func (c *commentList) isNone(i int) bool {
 	v := c.at(i)

@@ -126,13 +126,6 @@ func (e *emitter) popIndent() {
 	e.indent, e.indentSet = last.val, last.valSet
 }
 
-func (e *emitter) lastSeq() bool {
-	if len(e.indents) < 2 {
-		return false
-	}
-	return e.indents[len(e.indents)-2].seq
-}
-
 func (e *emitter) seqFlowAlign(column int, preComment bool) int {
 	if len(e.indents) < 2 || !e.indents[len(e.indents)-1].seq {
 		if len(e.indents) == 0 || !preComment {

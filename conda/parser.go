@@ -31,7 +31,6 @@ type event struct {
 	start     mark
 	end       mark
 	comment   *commentList
-	anchor    string
 	tag       string
 	implicit  [3]bool // scalars: (plain resolves, quoted resolves, core tag); collections: [0]
 	value     string
@@ -42,13 +41,12 @@ type event struct {
 }
 
 type parser struct {
-	s            *scanner
-	current      *event
-	last         *event
-	state        func() *event
-	states       []func() *event
-	marks        []mark
-	stateStopped bool
+	s       *scanner
+	current *event
+	last    *event
+	state   func() *event
+	states  []func() *event
+	marks   []mark
 }
 
 func newParser(s *scanner) *parser {

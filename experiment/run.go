@@ -3,7 +3,6 @@ package experiment
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os/user"
 	"sync"
@@ -198,5 +197,3 @@ func currentUser() string {
 	}
 	return ""
 }
-
-var errNoLog = errors.New("experiment: the run has no driver log")

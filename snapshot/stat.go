@@ -23,15 +23,6 @@ func (a statInfo) sameFile(b statInfo) bool {
 		a.ino == b.ino && a.dev == b.dev && a.mode.Type() == b.mode.Type()
 }
 
-// lstat stats path without following a final symlink.
-func lstat(path string) (statInfo, error) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return statInfo{}, err
-	}
-	return statFromInfo(fi), nil
-}
-
 // fstat stats an open file.
 func fstat(f *os.File) (statInfo, error) {
 	fi, err := f.Stat()

@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 	"net"
-	"sync"
 	"time"
 )
 
@@ -13,7 +12,6 @@ type delayProxy struct {
 	ln     net.Listener
 	target string
 	delay  time.Duration // one way
-	wg     sync.WaitGroup
 }
 
 func startDelayProxy(target string, rtt time.Duration) (*delayProxy, error) {
