@@ -552,13 +552,12 @@ func (s *scanner) scanToNextToken() (string, mark, mark, bool) {
 			return b.String(), start, end, true
 		}
 		if s.scanLineBreak(false) != "" {
-			start := r.mark()
 			if s.flowLevel() == 0 {
 				s.allowSimpleKey = true
 			}
 			ch = r.peek(0)
 			if ch == '\n' {
-				start = r.mark()
+				start := r.mark()
 				var b strings.Builder
 				for {
 					lb := s.scanLineBreak(true)
