@@ -60,7 +60,7 @@ func newRemoteExecution(d *DSVM, st remoteState) *remoteExecution {
 	// killed without recording an exit code, and costs round trips.
 	var mu sync.Mutex
 	var aliveAt time.Time
-	e.observer = &runDirObserver{fs: rfs, paths: paths, pid: st.PID, alive: func(ctx context.Context) (bool, error) {
+	e.observer = &runDirObserver{fs: rfs, paths: paths, pid: st.PID, concurrentReads: true, alive: func(ctx context.Context) (bool, error) {
 		mu.Lock()
 		recent := !aliveAt.IsZero() && time.Since(aliveAt) < aliveRecheck
 		mu.Unlock()

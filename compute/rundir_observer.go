@@ -31,6 +31,9 @@ type runDirObserver struct {
 	pid   int // the driver's pid, for messages
 	// alive reports whether the driver process still runs.
 	alive func(ctx context.Context) (bool, error)
+	// concurrentReads overlaps independent reads: worth it where each read is a network round
+	// trip (SFTP); local file reads are cheaper than the goroutines.
+	concurrentReads bool
 
 	mu        sync.Mutex
 	startedAt time.Time // once read, the start time does not change
@@ -51,7 +54,7 @@ func (o *runDirObserver) observe(ctx context.Context, cur Cursor, pollAfter time
 	}
 	obs := &Observation{Next: cur.Clone(), PollAfter: pollAfter}
 	var out outputDelta
-	err := parallel(
+	err := o.parallel(
 		func() error { return o.observeStatus(ctx, obs) },
 		func() (err error) { out, err = o.observeOutput(ctx, cur, false); return err },
 	)
@@ -85,7 +88,7 @@ type outputDelta struct {
 func (o *runDirObserver) observeOutput(ctx context.Context, cur Cursor, freshList bool) (outputDelta, error) {
 	var d outputDelta
 	var logsFull, recsFull bool
-	err := parallel(
+	err := o.parallel(
 		func() (err error) { d.logs, logsFull, err = o.observeLogs(ctx, cur, freshList); return err },
 		func() (err error) { d.recs, d.recNext, recsFull, err = o.observeRecords(ctx, cur); return err },
 	)
@@ -152,7 +155,7 @@ func (o *runDirObserver) observeLogs(ctx context.Context, cur Cursor, freshList 
 		if due {
 			fns = append(fns, func() (err error) { listed, err = o.listLogs(ctx); return err })
 		}
-		if err := parallel(fns...); err != nil {
+		if err := o.parallel(fns...); err != nil {
 			return nil, false, err
 		}
 		var extra []fileEntry
@@ -195,7 +198,7 @@ func (o *runDirObserver) readLogs(ctx context.Context, cur Cursor, files []fileE
 			return err
 		})
 	}
-	return all, parallel(fns...)
+	return all, o.parallel(fns...)
 }
 
 // observeRecords reads the metric records completed since cur and the offset after them.
@@ -221,10 +224,15 @@ func (o *runDirObserver) observeRecords(ctx context.Context, cur Cursor) (recs [
 	return recs, cur.Records + int64(end+1), len(data) == maxObserveChunk, nil
 }
 
-// parallel runs fns concurrently and returns their errors joined.
-func parallel(fns ...func() error) error {
-	if len(fns) == 1 {
-		return fns[0]()
+// parallel runs fns, concurrently when the file system's reads are round trips, and returns
+// their errors joined.
+func (o *runDirObserver) parallel(fns ...func() error) error {
+	if len(fns) == 1 || !o.concurrentReads {
+		var errs []error
+		for _, fn := range fns {
+			errs = append(errs, fn())
+		}
+		return errors.Join(errs...)
 	}
 	errs := make([]error, len(fns))
 	var wg sync.WaitGroup
@@ -283,7 +291,7 @@ func (o *runDirObserver) started(ctx context.Context) (time.Time, error) {
 func (o *runDirObserver) observeStatus(ctx context.Context, obs *Observation) error {
 	var code int
 	var ok bool
-	err := parallel(
+	err := o.parallel(
 		func() (err error) { obs.StartedAt, err = o.started(ctx); return err },
 		func() (err error) { code, ok, err = o.readExitCode(ctx); return err },
 	)
@@ -292,7 +300,7 @@ func (o *runDirObserver) observeStatus(ctx context.Context, obs *Observation) er
 	}
 	if !ok {
 		var alive, killed bool
-		err := parallel(
+		err := o.parallel(
 			func() (err error) { alive, err = o.alive(ctx); return err },
 			func() (err error) { killed, err = o.fs.Exists(ctx, o.paths.KillFile); return err },
 		)
@@ -324,7 +332,7 @@ func (o *runDirObserver) observeStatus(ctx context.Context, obs *Observation) er
 	}
 	obs.ExitCode = &code
 	var reasonBytes []byte
-	err = parallel(
+	err = o.parallel(
 		func() (err error) { obs.EndedAt, err = o.readTime(ctx, o.paths.EndedAt); return err },
 		func() (err error) { obs.StartedAt, err = o.started(ctx); return err },
 		func() (err error) { reasonBytes, _, err = o.fs.ReadSmall(ctx, o.paths.Reason); return err },
