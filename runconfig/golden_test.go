@@ -79,3 +79,44 @@ func TestSaveMatchesGolden(t *testing.T) {
 			string(readFile(t, filepath.Join(dir, "conda_dependencies.yml"))))
 	})
 }
+
+// TestContainerInstanceSectionKept: azureml-core 1.50 has no containerInstance field, but a
+// section it loaded is written back by save() after the known keys (checked with the real
+// 1.50: loading save_proj__.azureml__train.runconfig with this section appended and saving it
+// again gives the same bytes). amlgo keeps it there too, and in the JSON form.
+func TestContainerInstanceSectionKept(t *testing.T) {
+	golden := shared(t, "golden")
+	section := "containerInstance:\n  region: westeurope\n  cpuCores: 1\n  memoryGb: 4\n"
+	want := string(readFile(t, filepath.Join(golden, "save_proj__.azureml__train.runconfig"))) + section
+
+	proj := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(proj, ".azureml"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(proj, ".azureml", "aci.runconfig"), []byte(want), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(proj, ".azureml", "conda_dependencies.yml"),
+		readFile(t, filepath.Join(golden, "save_proj__.azureml__conda_dependencies.yml")), 0o644))
+	rc, err := Load(proj, "aci.runconfig")
+	require.NoError(t, err)
+	assert.Equal(t, &ContainerInstanceConfiguration{Region: "westeurope", CPUCores: 1, MemoryGB: 4}, rc.ContainerInstance)
+
+	require.NoError(t, rc.Save(proj, "again.runconfig", nil))
+	assert.Equal(t, want, string(readFile(t, filepath.Join(proj, ".azureml", "again.runconfig"))))
+
+	b, err := rc.JSON()
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "\"applicationEndpoints\": {},\n    \"containerInstance\": {\n        \"region\": \"westeurope\",\n        \"cpuCores\": 1,\n        \"memoryGb\": 4\n    }\n}")
+	back, err := Parse(b, nil)
+	require.NoError(t, err)
+	assert.Equal(t, rc.ContainerInstance, back.ContainerInstance)
+
+	// A section with missing keys gets the service's defaults, and fractions survive.
+	rc.ContainerInstance = nil
+	b, err = rc.JSON()
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "containerInstance", "absent section, absent key (as 1.50's repr)")
+	back, err = Parse([]byte("script: s.py\ncontainerInstance:\n  memoryGb: 1.5\n"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, &ContainerInstanceConfiguration{CPUCores: 2, MemoryGB: 1.5}, back.ContainerInstance)
+	b, err = back.JSON()
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "\"region\": null,\n        \"cpuCores\": 2,\n        \"memoryGb\": 1.5\n")
+}

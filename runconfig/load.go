@@ -1,9 +1,12 @@
 package runconfig
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Config directory names, in the order 1.50 prefers them.
@@ -88,21 +91,28 @@ func (d *rcDecoder) decodeBytes(data []byte, what string) (*RunConfiguration, er
 	return rc, nil
 }
 
-// locate finds the runconfig file and the directory its references are relative to.
+// locate finds the runconfig file and the directory its references are relative to. When none
+// is found, the error keeps azureml's "Failed to load RunConfiguration from path=… name=…" and
+// says what was looked for.
 func locate(path, name string) (file, baseDir string, err error) {
 	if path == "" {
 		path = "."
 	}
-	notFound := newError(fmt.Sprintf("Failed to load RunConfiguration from path=%s name=%s", path, name), ErrNotFound)
+	notFound := func(why string) error {
+		return newError(fmt.Sprintf("Failed to load RunConfiguration from path=%s name=%s: %s", path, name, why), ErrNotFound)
+	}
 	fi, statErr := os.Stat(path)
 	if statErr != nil {
-		return "", "", notFound
+		if errors.Is(statErr, fs.ErrNotExist) {
+			return "", "", notFound(fmt.Sprintf("%s does not exist", path))
+		}
+		return "", "", notFound(statErr.Error())
 	}
 	if !fi.IsDir() {
 		return path, filepath.Dir(path), nil
 	}
 	if name == "" {
-		return "", "", notFound
+		return "", "", notFound(fmt.Sprintf("%s is a directory and no runconfig name was given", path))
 	}
 	var candidates []string
 	for _, cfg := range []string{legacyConfigDir, configDir} {
@@ -114,5 +124,5 @@ func locate(path, name string) (file, baseDir string, err error) {
 			return c, path, nil
 		}
 	}
-	return "", "", notFound
+	return "", "", notFound("none of " + strings.Join(candidates, ", ") + " exists")
 }

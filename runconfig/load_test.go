@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -81,12 +82,13 @@ containerInstance:
 	require.NotNil(t, rc.Environment.Docker.GPUSupport)
 	assert.True(t, *rc.Environment.Docker.GPUSupport)
 	assert.Equal(t, &ContainerInstanceConfiguration{CPUCores: 1, MemoryGB: 4}, rc.ContainerInstance)
-	// Legacy fields are read but never written.
+	// Legacy fields are read but never written; the containerInstance section is kept
+	// (TestContainerInstanceSectionKept).
 	b, err := rc.JSON()
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "gpuSupport")
 	assert.NotContains(t, string(b), "autoPrepareEnvironment")
-	assert.NotContains(t, string(b), "containerInstance")
+	assert.Contains(t, string(b), "containerInstance")
 }
 
 func TestParseNullsAndMissingKeys(t *testing.T) {
@@ -141,7 +143,13 @@ func TestLoadLookupOrderAndErrors(t *testing.T) {
 	_, err := Load(proj, "x")
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, ErrNotFound))
-	assert.Equal(t, "runconfig: Failed to load RunConfiguration from path="+proj+" name=x", err.Error())
+	// azureml's message, then every path that was tried, in lookup order.
+	assert.Equal(t, "runconfig: Failed to load RunConfiguration from path="+proj+" name=x: none of "+
+		strings.Join([]string{
+			filepath.Join(proj, "aml_config", "x"), filepath.Join(proj, "aml_config", "x.runconfig"),
+			filepath.Join(proj, ".azureml", "x"), filepath.Join(proj, ".azureml", "x.runconfig"),
+			filepath.Join(proj, "x.runconfig"),
+		}, ", ")+" exists", err.Error())
 
 	writeFile(t, filepath.Join(proj, "x.runconfig"), []byte("script: root.py\n"))
 	rc, err := Load(proj, "x")

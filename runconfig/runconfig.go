@@ -77,7 +77,11 @@ type RunConfiguration struct {
 	// prepareEnvironment; Workbench: PrepareEnvironment). Read from files, never written
 	// (1.50 deprecated it); nil when absent.
 	AutoPrepareEnvironment *bool
-	// ContainerInstance is the 2018-preview containerInstance section. Read, never written.
+	// ContainerInstance is the containerInstance section (2018 preview; used by the
+	// "containerinstance" target); nil when absent. azureml-core 1.50 has no field for it but
+	// keeps a loaded section when it saves; amlgo writes it after applicationEndpoints, in Save
+	// and in the JSON form (the service contract has it, 1.50's repr does not), so the run
+	// definition records it and UnmarshalJSON gets it back.
 	ContainerInstance *ContainerInstanceConfiguration
 
 	// keyOrder remembers the key order of maps read from a file (by field key), so that
@@ -177,13 +181,15 @@ type KubernetesComputeConfiguration struct {
 	InstanceType string
 }
 
-// ContainerInstanceConfiguration is the 2018-preview ACI section ("containerInstance").
+// ContainerInstanceConfiguration is the 2018-preview ACI section ("containerInstance":
+// region, cpuCores, memoryGb). A section read from a file gets the service's defaults for
+// missing keys: cpuCores 2, memoryGb 3.5.
 type ContainerInstanceConfiguration struct {
 	// Region is the Azure region ("" = the workspace's).
 	Region string
-	// CPUCores to allocate.
+	// CPUCores to allocate (default 2).
 	CPUCores float64
-	// MemoryGB to allocate.
+	// MemoryGB to allocate (default 3.5).
 	MemoryGB float64
 }
 

@@ -62,7 +62,8 @@ type ScriptRunConfig struct {
 	// ArgumentStrings(Arguments) in sys.argv.
 	Arguments []any
 	// RunConfig, when set, is the base configuration; ComputeTarget, Environment,
-	// DistributedJobConfig and MaxRunDurationSeconds are then ignored, as in azureml.
+	// DistributedJobConfig and MaxRunDurationSeconds are then ignored, as in azureml-core 1.50
+	// (the run goes to RunConfig.Target), and Warnings says so.
 	RunConfig *RunConfiguration
 	// ComputeTarget is the target name ("" = "local").
 	ComputeTarget string
@@ -128,25 +129,39 @@ func (s ScriptRunConfig) RunConfiguration() (*RunConfiguration, error) {
 	return rc, nil
 }
 
-// Warnings lists the parameters of s that azureml ignores (it logs a warning for them):
-// ComputeTarget, Environment, DistributedJobConfig and MaxRunDurationSeconds when RunConfig
-// is set.
+// Warnings lists what azureml-core 1.50 logs a warning for when it builds the run configuration
+// of s, in amlgo's words: with RunConfig set, the ComputeTarget, Environment,
+// DistributedJobConfig and MaxRunDurationSeconds of s are ignored (the run goes to
+// RunConfig.Target, as in azureml), and the Script, Arguments and Command of s take precedence
+// over RunConfig's. Experiment.Submit passes each warning to SubmitOptions.OnWarning and writes
+// it to the run's control log.
 func (s ScriptRunConfig) Warnings() []string {
-	if s.RunConfig == nil {
+	rc := s.RunConfig
+	if rc == nil {
 		return nil
 	}
+	const ignored = " is ignored because RunConfig is set"
 	var w []string
 	if s.ComputeTarget != "" {
-		w = append(w, "ComputeTarget is ignored because RunConfig is set")
+		w = append(w, fmt.Sprintf("ScriptRunConfig.ComputeTarget %q%s: the run goes to RunConfig.Target %q; set RunConfig.Target to choose the target", s.ComputeTarget, ignored, rc.Target))
 	}
 	if s.Environment != nil {
-		w = append(w, "Environment is ignored because RunConfig is set")
+		w = append(w, fmt.Sprintf("ScriptRunConfig.Environment %q%s: the run uses RunConfig.Environment %q; set RunConfig.Environment instead", s.Environment.Name, ignored, rc.Environment.Name))
 	}
 	if s.DistributedJobConfig != nil {
-		w = append(w, "DistributedJobConfig is ignored because RunConfig is set")
+		w = append(w, "ScriptRunConfig.DistributedJobConfig"+ignored+": set RunConfig.Framework, Communicator, NodeCount and its mpi, pytorch or tensorflow section instead")
 	}
 	if s.MaxRunDurationSeconds != nil && *s.MaxRunDurationSeconds != DefaultMaxRunDurationSeconds {
-		w = append(w, "MaxRunDurationSeconds is ignored because RunConfig is set")
+		w = append(w, fmt.Sprintf("ScriptRunConfig.MaxRunDurationSeconds %d%s: set RunConfig.MaxRunDurationSeconds instead", *s.MaxRunDurationSeconds, ignored))
+	}
+	if s.Script != "" && rc.Script != "" && s.Script != rc.Script {
+		w = append(w, fmt.Sprintf("ScriptRunConfig.Script %q takes precedence over RunConfig.Script %q", s.Script, rc.Script))
+	}
+	if len(s.Arguments) > 0 && len(rc.Arguments) > 0 {
+		w = append(w, "ScriptRunConfig.Arguments take precedence over RunConfig.Arguments")
+	}
+	if len(s.Command) > 0 && strings.TrimSpace(rc.Command) != "" {
+		w = append(w, fmt.Sprintf("ScriptRunConfig.Command takes precedence over RunConfig.Command %q", rc.Command))
 	}
 	return w
 }

@@ -49,7 +49,12 @@ func TestScriptRunConfigWithRunConfigNeverMutatesInputs(t *testing.T) {
 	assert.Equal(t, "new.py", rc.Script)
 	assert.Equal(t, []any{"--b", 2}, rc.Arguments)
 	assert.Equal(t, "cpu", rc.Target) // ComputeTarget ignored when RunConfig is set (azureml)
-	assert.Len(t, s.Warnings(), 2)
+	assert.Equal(t, []string{
+		`ScriptRunConfig.ComputeTarget "ignored" is ignored because RunConfig is set: the run goes to RunConfig.Target "cpu"; set RunConfig.Target to choose the target`,
+		`ScriptRunConfig.Environment "mine" is ignored because RunConfig is set: the run uses RunConfig.Environment "default-environment"; set RunConfig.Environment instead`,
+		`ScriptRunConfig.Script "new.py" takes precedence over RunConfig.Script "old.py"`,
+		`ScriptRunConfig.Arguments take precedence over RunConfig.Arguments`,
+	}, s.Warnings())
 
 	rc.Arguments[0] = "changed"
 	rc.Environment.EnvironmentVariables["X"] = "y"

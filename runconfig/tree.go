@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -239,7 +240,25 @@ func (rc *RunConfiguration) tree(f treeForm) (omap, error) {
 	t.add("command", rc.Command)
 	t.add("environmentVariables", strMap(rc.EnvironmentVariables, rc.keyOrder["environmentVariables"]))
 	t.add("applicationEndpoints", genericMap(rc.ApplicationEndpoints, rc.keyOrder["applicationEndpoints"]))
+	if c := rc.ContainerInstance; c != nil {
+		// azureml-core 1.50 has no field for it, but its save() writes a loaded section back
+		// after the known keys; amlgo's ContainerInstance target reads it.
+		t.add("containerInstance", omap{
+			{"region", nullable(c.Region)},
+			{"cpuCores", number(c.CPUCores)},
+			{"memoryGb", number(c.MemoryGB)},
+		})
+	}
 	return t, nil
+}
+
+// number is f as a tree value: an int when f is integral (as a YAML or JSON file wrote it,
+// e.g. cpuCores: 1), else the float.
+func number(f float64) any {
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return int(f)
+	}
+	return f
 }
 
 func dataReferencesTree(m map[string]DataReferenceConfiguration, hint []string) any {

@@ -44,12 +44,18 @@ func (rc *RunConfiguration) Validate(sourceDir string) error {
 		errs = append(errs, newError(msg, append([]error{ErrInvalid}, extra...)...))
 	}
 
-	if rc.Script == "" && strings.TrimSpace(rc.Command) == "" {
+	hasCommand := strings.TrimSpace(rc.Command) != ""
+	switch {
+	case rc.Script == "" && !hasCommand:
 		bad("either script or command must be specified")
+	case rc.Script != "" && hasCommand:
+		bad(fmt.Sprintf("script %q and command %q are both set, but command and script/arguments cannot be used together to submit a run; set only one", rc.Script, rc.Command))
+	case hasCommand && len(rc.Arguments) > 0:
+		bad(fmt.Sprintf("command %q and arguments are both set, but command and script/arguments cannot be used together to submit a run; put the arguments in the command", rc.Command))
 	}
 	if rc.Script != "" && sourceDir != "" {
-		if !scriptInside(sourceDir, rc.Script) {
-			bad(fmt.Sprintf("%s script path doesn't exist. The script should be inside the project folder", rc.Script), ErrScriptNotFound)
+		if msg := scriptProblem(sourceDir, rc.Script); msg != "" {
+			bad(msg, ErrScriptNotFound)
 		}
 	}
 	for _, msg := range validateArguments("arguments", rc.Arguments) {
@@ -154,30 +160,37 @@ func (e *Environment) validate(p string) []error {
 	return errs
 }
 
-// scriptInside reports whether script names a regular file inside sourceDir (symlinks
-// resolved).
-func scriptInside(sourceDir, script string) bool {
+// scriptProblem says why script does not name a regular file inside sourceDir (symlinks
+// resolved), or returns "".
+func scriptProblem(sourceDir, script string) string {
 	src, err := filepath.Abs(sourceDir)
 	if err != nil {
-		return false
+		return fmt.Sprintf("source directory %s: %v", sourceDir, err)
 	}
 	p := filepath.FromSlash(script)
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(src, p)
 	}
 	if !within(src, p) {
-		return false
+		return fmt.Sprintf("script %s is outside the source directory %s (it resolves to %s); only the source directory is snapshotted, so move the script into it and name it relative to it", script, src, p)
 	}
 	fi, err := os.Stat(p)
-	if err != nil || !fi.Mode().IsRegular() {
-		return false
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Sprintf("%s script path doesn't exist. The script should be inside the project folder (looked for %s)", script, p)
+	case err != nil:
+		return fmt.Sprintf("script %s: %v", script, err)
+	case fi.IsDir():
+		return fmt.Sprintf("script %s is a directory (%s), not a file", script, p)
+	case !fi.Mode().IsRegular():
+		return fmt.Sprintf("script %s (%s) is not a regular file", script, p)
 	}
 	realSrc, err1 := filepath.EvalSymlinks(src)
 	realP, err2 := filepath.EvalSymlinks(p)
 	if err1 == nil && err2 == nil && !within(realSrc, realP) {
-		return false
+		return fmt.Sprintf("script %s is a symbolic link to %s, outside the source directory %s; only the source directory is snapshotted, so copy the script into it", script, realP, src)
 	}
-	return true
+	return ""
 }
 
 func within(dir, p string) bool {
