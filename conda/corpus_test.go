@@ -63,7 +63,7 @@ func TestCorpusLoadsAndKeepsContent(t *testing.T) {
 				// azureml 1.50 rejects it the same way.
 				require.Error(t, err)
 				assert.True(t, errors.Is(err, ErrUnknownKey))
-				assert.Equal(t, "conda: Environment error: unknown version key in environment specification", err.Error())
+				assert.Equal(t, "conda: "+path+": Environment error: unknown version key in environment specification", err.Error())
 				rejected++
 				return
 			}

@@ -1,9 +1,12 @@
 package conda
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Top-level keys of a conda environment specification.
@@ -126,13 +129,42 @@ func Parse(data []byte) (*Dependencies, error) {
 }
 
 // Load reads a specification file, CondaDependencies(conda_dependencies_file_path=path).
+// Its errors name the file: "conda: <path>: <problem>" (the sentinels of Parse still match).
 func Load(path string) (*Dependencies, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("conda: %w", err)
+		return nil, fmt.Errorf("conda: reading %s: %w", path, unwrapPathError(err))
 	}
-	return Parse(data)
+	d, err := Parse(data)
+	if err != nil {
+		return nil, inFile(path, err)
+	}
+	return d, nil
 }
+
+// unwrapPathError drops the *fs.PathError's own "open <path>: " when the message names the
+// path anyway; errors.Is still sees the underlying error (fs.ErrNotExist...).
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// inFile puts the file name into a parse error's message: "conda: <path>: <problem>".
+func inFile(path string, err error) error {
+	return &fileError{msg: "conda: " + path + ": " + strings.TrimPrefix(err.Error(), "conda: "), err: err}
+}
+
+// fileError is an error of the file it names; it unwraps to the error of its content.
+type fileError struct {
+	msg string
+	err error
+}
+
+func (e *fileError) Error() string { return e.msg }
+func (e *fileError) Unwrap() error { return e.err }
 
 // maxRoundTrips bounds the stability check of parseText.
 const maxRoundTrips = 4

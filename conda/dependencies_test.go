@@ -3,6 +3,7 @@ package conda
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -208,9 +209,32 @@ func TestLoadErrors(t *testing.T) {
 			assert.Equal(t, tc.msg, err.Error())
 		}
 	}
-	_, err := Load(filepath.Join(t.TempDir(), "missing.yml"))
+	missing := filepath.Join(t.TempDir(), "missing.yml")
+	_, err := Load(missing)
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, os.ErrNotExist))
+	assert.Equal(t, "conda: reading "+missing+": no such file or directory", err.Error())
+}
+
+// TestLoadErrorsNameTheFile: every error of Load says which file it is about, and still
+// matches the sentinel of the problem.
+func TestLoadErrorsNameTheFile(t *testing.T) {
+	dir := t.TempDir()
+	for name, tc := range map[string]struct {
+		body, want string
+		sentinel   error
+	}{
+		"unknown.yml": {"name: x\nfoo: 1\n", "conda: %s: Environment error: unknown foo key in environment specification", ErrUnknownKey},
+		"broken.yml":  {"name: [x\n", "conda: %s: yaml: ", ErrInvalidYAML},
+		"list.yml":    {"- a\n", "conda: %s: Environment error: not a valid YAML structure", ErrInvalidStructure},
+	} {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(tc.body), 0o644))
+		_, err := Load(p)
+		require.Error(t, err, name)
+		assert.True(t, strings.HasPrefix(err.Error(), fmt.Sprintf(tc.want, p)), "%s: %v", name, err)
+		assert.True(t, errors.Is(err, tc.sentinel), "%s: %v", name, err)
+	}
 }
 
 func TestUniversalNewlines(t *testing.T) {

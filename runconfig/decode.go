@@ -564,7 +564,8 @@ func (d *rcDecoder) loadConda(env *Environment, inline *yaml.Node, p string) {
 		}
 		cd, err := conda.Load(path)
 		if err != nil {
-			d.fatal = append(d.fatal, newError(fmt.Sprintf("conda dependencies file %s: %v", path, err), ErrParse))
+			// conda's error names the resolved file; the conda sentinel still matches.
+			d.fatal = append(d.fatal, newError(fmt.Sprintf("%s.python.condaDependenciesFile %s: %v", p, file, err), ErrParse, err))
 			return
 		}
 		if inline != nil {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/amlgo/amlgo/conda"
 )
 
 func TestParseAnyKeyCaseButNotUserKeys(t *testing.T) {
@@ -186,7 +188,16 @@ func TestLoadMissingCondaFileNamesPath(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), filepath.Join(proj, ".azureml", ".azureml", "conda_dependencies.yml"))
 
-	writeFile(t, filepath.Join(proj, ".azureml", "conda_dependencies.yml"), []byte("name: x\ndependencies:\n- python=3.8\n"))
+	// A conda file that does not parse: both files are named, the conda sentinel matches.
+	condaFile := filepath.Join(proj, ".azureml", "conda_dependencies.yml")
+	writeFile(t, condaFile, []byte("name: x\nversion: 1\n"))
+	_, err = Load(proj, "a.runconfig")
+	assert.EqualError(t, err, "runconfig: environment.python.condaDependenciesFile .azureml/conda_dependencies.yml: conda: "+
+		condaFile+": Environment error: unknown version key in environment specification")
+	assert.ErrorIs(t, err, ErrParse)
+	assert.ErrorIs(t, err, conda.ErrUnknownKey)
+
+	writeFile(t, condaFile, []byte("name: x\ndependencies:\n- python=3.8\n"))
 	rc, err := Load(proj, "a.runconfig")
 	require.NoError(t, err)
 	require.NotNil(t, rc.Environment.Python.CondaDependencies)
