@@ -123,6 +123,10 @@ type GetOptions struct {
 
 	// Logger receives structured debug records; nil discards them.
 	Logger *slog.Logger
+
+	// ConfigFileName is for FromConfig only: the configuration file name to look for instead
+	// of config.json and project.json (azureml-core's _file_name). Get rejects it.
+	ConfigFileName string
 }
 
 func (o *GetOptions) orDefault() GetOptions {
@@ -162,6 +166,9 @@ func newClient(cred azcore.TokenCredential, o GetOptions) (*arm.Client, error) {
 // azidentity's DefaultAzureCredential. The caller must Close the workspace.
 func Get(ctx context.Context, cred azcore.TokenCredential, id ID, opts *GetOptions) (*Workspace, error) {
 	o := opts.orDefault()
+	if o.ConfigFileName != "" {
+		return nil, fmt.Errorf("workspace: GetOptions.ConfigFileName %q is for FromConfig; Get reads no configuration file", o.ConfigFileName)
+	}
 	if err := id.arm().Validate(); err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}

@@ -18,8 +18,13 @@ var (
 	configNames = []string{"config.json", "project.json"}
 )
 
-// ErrConfigNotFound reports that FromConfig found no workspace configuration file.
-var ErrConfigNotFound = errors.New("workspace: configuration file not found")
+// Errors of the workspace configuration file, checked with errors.Is.
+var (
+	// ErrConfigNotFound reports that FromConfig found no workspace configuration file.
+	ErrConfigNotFound = errors.New("workspace: configuration file not found")
+	// ErrConfigInvalid reports a configuration file that does not name a workspace.
+	ErrConfigInvalid = errors.New("workspace: invalid configuration file")
+)
 
 // Config is the content of a workspace configuration file (config.json or project.json).
 type Config struct {
@@ -39,7 +44,7 @@ func (c Config) ID() ID {
 func ReadConfig(path string) (Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return Config{}, fmt.Errorf("workspace: %w", err)
+		return Config{}, fmt.Errorf("workspace: reading the workspace configuration file: %w", err)
 	}
 	var raw struct {
 		Scope          *string `json:"Scope"`
@@ -48,20 +53,28 @@ func ReadConfig(path string) (Config, error) {
 		WorkspaceName  string  `json:"workspace_name"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
-		return Config{}, fmt.Errorf("workspace: reading %s: %w", path, err)
+		return Config{}, fmt.Errorf("%w: reading %s: %w", ErrConfigInvalid, path, err)
 	}
 	if raw.Scope != nil && *raw.Scope != "" {
 		id, err := ParseID(*raw.Scope)
 		if err != nil {
-			return Config{}, fmt.Errorf("workspace: reading %s: Scope: %w", path, err)
+			return Config{}, fmt.Errorf("%w: reading %s: Scope: %w", ErrConfigInvalid, path, err)
 		}
 		return Config{SubscriptionID: id.SubscriptionID, ResourceGroup: id.ResourceGroup, WorkspaceName: id.Name}, nil
 	}
 	c := Config{SubscriptionID: raw.SubscriptionID, ResourceGroup: raw.ResourceGroup, WorkspaceName: raw.WorkspaceName}
-	for k, v := range map[string]string{"subscription_id": c.SubscriptionID, "resource_group": c.ResourceGroup, "workspace_name": c.WorkspaceName} {
-		if v == "" {
-			return Config{}, fmt.Errorf("workspace: reading %s: no %q", path, k)
+	var missing []string
+	for _, k := range []struct{ key, val string }{
+		{"subscription_id", c.SubscriptionID}, {"resource_group", c.ResourceGroup}, {"workspace_name", c.WorkspaceName},
+	} {
+		if k.val == "" {
+			missing = append(missing, k.key)
 		}
+	}
+	if len(missing) > 0 {
+		return Config{}, fmt.Errorf("%w: The config file found in: %s does not seem to contain the required parameters. "+
+			"Please make sure it contains your subscription_id, resource_group and workspace_name. (missing or empty: %s)",
+			ErrConfigInvalid, path, strings.Join(missing, ", "))
 	}
 	return c, nil
 }
@@ -72,8 +85,17 @@ func ReadConfig(path string) (Config, error) {
 // order, is looked for from path up to the root, and the first hit wins — so a
 // .azureml/config.json in a parent beats a config.json in path itself.
 func FindConfig(path string) (string, error) {
+	return FindConfigNamed(path, "")
+}
+
+// FindConfigNamed is FindConfig looking for fileName instead of config.json and project.json
+// when path is a directory (azureml-core's _file_name); "" means those two.
+func FindConfigNamed(path, fileName string) (string, error) {
 	if path == "" {
 		path = "."
+	}
+	if fileName != "" && (filepath.Base(fileName) != fileName || fileName == "." || fileName == "..") {
+		return "", fmt.Errorf("workspace: configuration file name %q is not a file name; give a name such as config.json, or the file's path as path", fileName)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -82,8 +104,12 @@ func FindConfig(path string) (string, error) {
 	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
 		return abs, nil
 	}
+	names := configNames
+	if fileName != "" {
+		names = []string{fileName}
+	}
 	for _, d := range configDirs {
-		for _, n := range configNames {
+		for _, n := range names {
 			for dir := abs; ; {
 				p := filepath.Join(dir, d, n)
 				if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
@@ -97,17 +123,27 @@ func FindConfig(path string) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("%w: The workspace configuration file config.json, could not be found in %s or its parent directories. "+
+	shown := "config.json" // azureml's words, whichever default name was looked for
+	if fileName != "" {
+		shown = fileName
+	}
+	return "", fmt.Errorf("%w: The workspace configuration file %s, could not be found in %s or its parent directories. "+
 		"Please check whether the workspace configuration file exists, or provide the full path to the configuration file as an argument. "+
-		"You can download a configuration file for your workspace, via http://ml.azure.com and clicking on the name of your workspace in the right top.",
-		ErrConfigNotFound, abs)
+		"You can download a configuration file for your workspace, via http://ml.azure.com and clicking on the name of your workspace in the right top. "+
+		"(looked for %s in %s/, %s/ and the directory itself, in %s and each of its parents)",
+		ErrConfigNotFound, shown, abs, strings.Join(names, " and "), configDirs[0], configDirs[1], abs)
 }
 
 // FromConfig returns the Azure workspace named by the configuration file found from path
-// (see FindConfig), as azureml-core's Workspace.from_config. cred nil means
-// DefaultAzureCredential. The caller must Close the workspace.
+// (see FindConfig; opts.ConfigFileName looks for another file name, as azureml-core's
+// Workspace.from_config(path, _file_name=...)), as azureml-core's Workspace.from_config.
+// cred nil means DefaultAzureCredential. The caller must Close the workspace.
 func FromConfig(ctx context.Context, cred azcore.TokenCredential, path string, opts *GetOptions) (*Workspace, error) {
-	file, err := FindConfig(path)
+	var name string
+	if opts != nil {
+		name = opts.ConfigFileName
+	}
+	file, err := FindConfigNamed(path, name)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +151,12 @@ func FromConfig(ctx context.Context, cred azcore.TokenCredential, path string, o
 	if err != nil {
 		return nil, err
 	}
-	return Get(ctx, cred, cfg.ID(), opts)
+	var o GetOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.ConfigFileName = "" // used: Get must not see it
+	return Get(ctx, cred, cfg.ID(), &o)
 }
 
 // WriteConfigOptions configures WriteConfig. nil selects the defaults.

@@ -80,9 +80,23 @@ func TestReadConfigForms(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, c)
 
-	write(t, filepath.Join(dir, "bad.json"), `{"subscription_id": "sub-1"}`)
-	_, err = workspace.ReadConfig(filepath.Join(dir, "bad.json"))
-	assert.ErrorContains(t, err, "workspace: ")
+	// Missing keys: azureml's message, then every missing key in a stable order.
+	bad := filepath.Join(dir, "bad.json")
+	write(t, bad, `{"subscription_id": "sub-1", "workspace_name": ""}`)
+	for range 20 {
+		_, err = workspace.ReadConfig(bad)
+		assert.EqualError(t, err, "workspace: invalid configuration file: The config file found in: "+bad+
+			" does not seem to contain the required parameters. Please make sure it contains your subscription_id, "+
+			"resource_group and workspace_name. (missing or empty: resource_group, workspace_name)")
+		assert.ErrorIs(t, err, workspace.ErrConfigInvalid)
+	}
+	write(t, bad, `{}`)
+	_, err = workspace.ReadConfig(bad)
+	assert.ErrorContains(t, err, "(missing or empty: subscription_id, resource_group, workspace_name)")
+	write(t, bad, `{"subscription_id": `)
+	_, err = workspace.ReadConfig(bad)
+	assert.ErrorIs(t, err, workspace.ErrConfigInvalid)
+	assert.ErrorContains(t, err, bad)
 	write(t, filepath.Join(dir, "badscope.json"), `{"Scope": "/nope"}`)
 	_, err = workspace.ReadConfig(filepath.Join(dir, "badscope.json"))
 	assert.Error(t, err)
@@ -126,4 +140,50 @@ func TestFromConfigAndWriteConfig(t *testing.T) {
 	defer ws2.Close()
 	info, _ := ws2.Azure()
 	assert.Equal(t, scope, info.ID.String())
+}
+
+// TestFindConfigNamed: azureml's _file_name replaces config.json and project.json in the same
+// search; the not-found message names the file and what was searched.
+func TestFindConfigNamed(t *testing.T) {
+	root := t.TempDir()
+	start := filepath.Join(root, "a")
+	require.NoError(t, os.MkdirAll(start, 0o755))
+	write(t, filepath.Join(root, ".azureml", "config.json"), `{}`)
+	write(t, filepath.Join(start, "staging.json"), `{}`)
+
+	got, err := workspace.FindConfigNamed(start, "staging.json")
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(start, "staging.json"), got)
+	write(t, filepath.Join(root, "aml_config", "staging.json"), `{}`)
+	got, _ = workspace.FindConfigNamed(start, "staging.json")
+	assert.Equal(t, filepath.Join(root, "aml_config", "staging.json"), got, "aml_config/ up the tree beats the directory itself")
+	got, _ = workspace.FindConfigNamed(start, "")
+	assert.Equal(t, filepath.Join(root, ".azureml", "config.json"), got)
+
+	_, err = workspace.FindConfigNamed(start, "prod.json")
+	assert.ErrorIs(t, err, workspace.ErrConfigNotFound)
+	assert.EqualError(t, err, "workspace: configuration file not found: The workspace configuration file prod.json, could not be found in "+start+
+		" or its parent directories. Please check whether the workspace configuration file exists, or provide the full path to the configuration file as an argument. "+
+		"You can download a configuration file for your workspace, via http://ml.azure.com and clicking on the name of your workspace in the right top. "+
+		"(looked for prod.json in .azureml/, aml_config/ and the directory itself, in "+start+" and each of its parents)")
+	_, err = workspace.FindConfigNamed(start, "../x.json")
+	assert.ErrorContains(t, err, "is not a file name")
+}
+
+func TestFromConfigFileName(t *testing.T) {
+	ctx := context.Background()
+	srv, _ := fakeWorkspace(t)
+	proj := t.TempDir()
+	write(t, filepath.Join(proj, ".azureml", "config.json"), `{"subscription_id": "sub-1", "resource_group": "rg-1", "workspace_name": "nope"}`)
+	write(t, filepath.Join(proj, ".azureml", "ws1.json"), `{"Id": null, "Scope": "`+scope+`"}`)
+	o := opts(srv, t.TempDir())
+	o.ConfigFileName = "ws1.json"
+	ws, err := workspace.FromConfig(ctx, srv.Credential(), proj, o)
+	require.NoError(t, err)
+	defer ws.Close()
+	assert.Equal(t, "ws1", ws.Name())
+	assert.Equal(t, "ws1.json", o.ConfigFileName, "options are not modified")
+
+	_, err = workspace.Get(ctx, srv.Credential(), workspace.ID{SubscriptionID: "sub-1", ResourceGroup: "rg-1", Name: "ws1"}, o)
+	assert.ErrorContains(t, err, "GetOptions.ConfigFileName \"ws1.json\" is for FromConfig")
 }
