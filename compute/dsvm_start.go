@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/amlgo/amlgo/internal/driver"
 	"github.com/amlgo/amlgo/internal/envbuild"
+	"github.com/amlgo/amlgo/internal/errtext"
 	"github.com/amlgo/amlgo/internal/sshx"
 	"github.com/amlgo/amlgo/runconfig"
 )
@@ -34,15 +36,20 @@ var driverVersion = func() string {
 // A VM of an Azure workspace connects with the password given in this process (SetPassword)
 // or else with the credentials the service's listKeys returns, kept in memory only; its host
 // key must be trusted as SetHostKeys says (default ~/.ssh/known_hosts).
-func (d *DSVM) Start(ctx context.Context, job *Job) (Execution, error) {
+//
+// A configuration that Check refuses is refused before anything is done on the VM; an
+// environment that cannot be prepared gives an error matching ErrEnvironment.
+func (d *DSVM) Start(ctx context.Context, job *Job) (_ Execution, err error) {
+	defer func() { err = errtext.Public(err) }()
 	if d.remote == nil {
-		return nil, fmt.Errorf("%w: running on VM target %q of an Azure workspace", ErrUnsupported, d.name)
+		return nil, fmt.Errorf("%w: running on VM target %q, which has no SSH connection settings (its attach did not complete); get it from the workspace with compute.Get, or attach it with compute.AttachRemote", ErrUnsupported, d.name)
 	}
 	if err := checkJob(job); err != nil {
 		return nil, err
 	}
 	rc := job.RunConfig
-	if err := checkSingleNode(rc, d.name); err != nil {
+	warnings, err := d.Check(ctx, rc)
+	if err != nil {
 		return nil, err
 	}
 	log := d.opts.Logger
@@ -74,6 +81,9 @@ func (d *DSVM) Start(ctx context.Context, job *Job) (Execution, error) {
 		return nil, err
 	}
 	logf("Starting run %s of experiment %s on target %s (%s@%s:%d)", job.RunID, job.Experiment, d.name, d.cfg.Username, d.cfg.Address, d.cfg.SSHPort)
+	for _, w := range append(slices.Clone(job.Warnings), warnings...) {
+		logf("Warning: %s", w)
+	}
 
 	if err := d.installSupport(ctx, root); err != nil {
 		logf("Installing amlgo's driver on the VM failed: %v", err)
@@ -81,8 +91,8 @@ func (d *DSVM) Start(ctx context.Context, job *Job) (Execution, error) {
 	}
 	prep, err := d.prepareRemoteEnv(ctx, root, envSpec(rc), control)
 	if err != nil {
-		logf("Environment preparation failed: %v", err)
-		return fail(fmt.Errorf("compute: preparing the environment: %w", err))
+		logf("Environment preparation failed: %s", errtext.Clean(err.Error()))
+		return fail(environmentFailure(err))
 	}
 	logf("Using python interpreter %s", prep.Python)
 

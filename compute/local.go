@@ -9,11 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
 	"github.com/amlgo/amlgo/internal/driver"
 	"github.com/amlgo/amlgo/internal/envbuild"
+	"github.com/amlgo/amlgo/internal/errtext"
 	"github.com/amlgo/amlgo/workspace"
 )
 
@@ -96,12 +98,19 @@ type localState struct {
 
 // Start prepares the run directory and environment and launches the driver detached.
 // Environment preparation (a conda build, the first time a spec is used) happens here, with its
-// output in azureml-logs/60_control_log.txt.
-func (l *Local) Start(ctx context.Context, job *Job) (Execution, error) {
+// output in azureml-logs/60_control_log.txt. A configuration that Check refuses is refused
+// before anything is written; an environment that cannot be prepared gives an error matching
+// ErrEnvironment.
+func (l *Local) Start(ctx context.Context, job *Job) (_ Execution, err error) {
+	defer func() { err = errtext.Public(err) }()
 	if err := checkJob(job); err != nil {
 		return nil, err
 	}
 	rc := job.RunConfig
+	warnings, err := l.Check(ctx, rc)
+	if err != nil {
+		return nil, err
+	}
 	rd := filepath.Join(l.runsDir, job.RunID)
 	paths := driver.Layout(rd)
 	for _, d := range []string{rd, paths.SetupDir, paths.AzureLogs, paths.WorkDir} {
@@ -117,6 +126,9 @@ func (l *Local) Start(ctx context.Context, job *Job) (Execution, error) {
 	control := newControlLog(controlFile)
 	logf := func(format string, args ...any) { fmt.Fprintf(control, format+"\n", args...) }
 	logf("Starting run %s of experiment %s on target local", job.RunID, job.Experiment)
+	for _, w := range append(slices.Clone(job.Warnings), warnings...) {
+		logf("Warning: %s", w)
+	}
 
 	prep, err := envbuild.Prepare(ctx, envSpec(rc), &envbuild.Options{
 		CacheDir:   l.opts.EnvCacheDir,
@@ -125,8 +137,8 @@ func (l *Local) Start(ctx context.Context, job *Job) (Execution, error) {
 		LookPath:   l.opts.LookPath,
 	})
 	if err != nil {
-		logf("Environment preparation failed: %v", err)
-		return nil, fmt.Errorf("compute: preparing the environment: %w", err)
+		logf("Environment preparation failed: %s", errtext.Clean(err.Error()))
+		return nil, environmentFailure(err)
 	}
 	logf("Using python interpreter %s", prep.Python)
 

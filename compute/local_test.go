@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,18 +62,130 @@ func TestLocalEnvironmentErrors(t *testing.T) {
 	})
 	require.NoError(t, err)
 
+	// Docker is refused by Check, before a run directory exists.
 	rc := runconfig.New()
 	rc.Environment.Docker.Enabled = true
 	_, err = local.Start(ctx, computetest.Job(t, "run_docker", "pass\n", rc))
-	assert.ErrorIs(t, err, envbuild.ErrDockerUnsupported)
-	assert.Contains(t, err.Error(), "docker.enabled")
+	assert.ErrorIs(t, err, compute.ErrUnsupported)
+	assert.Contains(t, err.Error(), "set both to false")
+	assert.NoDirExists(t, filepath.Join(ws.RunsDir(), "run_docker"))
 
 	rc = runconfig.New() // system-managed, and no conda anywhere
 	_, err = local.Start(ctx, computetest.Job(t, "run_noconda", "pass\n", rc))
 	assert.ErrorIs(t, err, envbuild.ErrNoConda)
+	assert.ErrorIs(t, err, compute.ErrEnvironment)
 	assert.Contains(t, err.Error(), "userManagedDependencies")
+	assert.True(t, strings.HasPrefix(err.Error(), "compute: preparing the environment: no conda tool found (looked for micromamba, mamba and conda"), err.Error())
+	assert.NotContains(t, err.Error(), "envbuild")
 	log, _ := os.ReadFile(filepath.Join(ws.RunsDir(), "run_noconda", "azureml-logs", "60_control_log.txt"))
-	assert.Contains(t, string(log), "Environment preparation failed")
+	assert.Contains(t, string(log), "Environment preparation failed: no conda tool found")
+	assert.NotContains(t, string(log), "envbuild")
+
+	rc = runconfig.New()
+	rc.Environment.Python.UserManagedDependencies = true
+	rc.Environment.Python.InterpreterPath = "/nonexistent/bin/python3"
+	_, err = local.Start(ctx, computetest.Job(t, "run_nopython", "pass\n", rc))
+	assert.ErrorIs(t, err, envbuild.ErrInterpreterNotFound)
+	assert.ErrorIs(t, err, compute.ErrEnvironment)
+	assert.NotContains(t, err.Error(), "envbuild")
+}
+
+// TestLocalCheck: every setting the local target cannot honour is refused with what to do
+// instead (all at once), and every setting it ignores is a warning.
+func TestLocalCheck(t *testing.T) {
+	ctx := context.Background()
+	local, err := compute.NewLocal(openWorkspace(t), nil)
+	require.NoError(t, err)
+
+	w, err := local.Check(ctx, runconfig.New())
+	require.NoError(t, err, "the defaults run as they are")
+	assert.Empty(t, w)
+
+	rc := runconfig.New()
+	rc.Framework = "PySpark"
+	rc.Communicator = "IntelMpi"
+	rc.NodeCount = 2
+	rc.Docker.UseDocker = true
+	rc.DataReferences = map[string]runconfig.DataReferenceConfiguration{"in": {DataStoreName: "ds", Mode: "mount"}}
+	rc.Data = map[string]runconfig.Data{"train": {}}
+	rc.OutputData = map[string]any{"out": map[string]any{}}
+	rc.EnvironmentVariables = map[string]string{"A=B": "x"}
+	_, err = local.Check(ctx, rc)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, compute.ErrUnsupported)
+	for _, want := range []string{
+		"compute: framework PySpark is not supported on the local target yet (amlgo has no Spark runs); set framework to Python to run the script with python (a script that builds its own SparkSession with the pyspark package runs that way)",
+		"compute: communicator IntelMpi (an MPI job) is not supported on the local target yet; run it on a VM target, where amlgo starts it with mpirun, or set communicator None (and no DistributedJobConfig) to run one process",
+		"compute: nodeCount is 2 but the local target is a single node; set nodeCount to 1",
+		"compute: environment.docker.enabled (and docker.useDocker) is not supported on the local target yet; set both to false",
+		"compute: dataReferences (in) are not supported on the local target yet: amlgo does not mount or download datastore paths; remove them and pass the data's path on this machine as an argument",
+		"compute: data inputs (train) are not supported on the local target yet",
+		"compute: outputData (out) is not supported on the local target yet: amlgo does not upload outputs to datastores; remove it and write the files under ./outputs, which amlgo keeps as the run's artifacts",
+		`compute: environment variable name "A=B" cannot be set on the local target`,
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
+
+	for fw, want := range map[string]string{
+		"TensorFlowParameterServer": "compute: framework TensorFlowParameterServer (a distributed TensorFlow job) is not supported on the local target yet; set framework TensorFlow and communicator None to run one process",
+		"PythonMpi":                 "compute: framework PythonMpi is an obsolete name that amlgo does not run; set framework Python with communicator OpenMpi or IntelMpi (MPI runs on VM targets)",
+	} {
+		rc := runconfig.New()
+		rc.Framework = fw
+		_, err := local.Check(ctx, rc)
+		assert.EqualError(t, err, want)
+	}
+	rc = runconfig.New()
+	rc.Framework, rc.Communicator = "PyTorch", "nccl"
+	_, err = local.Check(ctx, rc)
+	assert.EqualError(t, err, "compute: communicator nccl (a distributed PyTorch job) is not supported on the local target yet; set communicator None (and no DistributedJobConfig) to run one process")
+	for _, fw := range []string{"Python", "TensorFlow", "PyTorch", "CNTK"} {
+		rc := runconfig.New()
+		rc.Framework = fw
+		_, err := local.Check(ctx, rc)
+		assert.NoError(t, err, "%s with communicator None is one python process", fw)
+	}
+
+	rc = runconfig.New()
+	rc.History.OutputCollection = false
+	rc.History.SnapshotProject = false
+	rc.History.DirectoriesToWatch = []string{"logs", "checkpoints"}
+	prio := 5
+	rc.Priority = &prio
+	rc.CredentialPassthrough = true
+	rc.SourceDirectoryDataStore = "share"
+	rc.ApplicationEndpoints = map[string]any{"jupyter": map[string]any{}}
+	rc.Environment.InferencingStackVersion = "latest"
+	w, err = local.Check(ctx, rc)
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"history.outputCollection is false, but on the local target amlgo records every run's status, logs, metrics and outputs in the workspace",
+		"history.snapshotProject is false, but amlgo snapshots the source directory of every run: the script runs from the snapshot",
+		`history.directoriesToWatch "checkpoints" is not collected on the local target: only ./logs and ./outputs become the run's files; write there what the run should keep`,
+		"priority 5 applies to jobs on AmlCompute clusters; it is ignored on the local target",
+		"credentialPassthrough applies to data access from Azure compute; it is ignored on the local target, where the script runs as this machine's own user",
+		`sourceDirectoryDataStore "share" is ignored on the local target: the run uses a snapshot of the source directory`,
+		"applicationEndpoints (jupyter) are ignored on the local target: amlgo opens no endpoints",
+		`environment.inferencingStackVersion "latest" is ignored on the local target: it adds an inference stack to Docker images, which amlgo does not build`,
+	}, w)
+}
+
+// TestLocalStartLogsWarnings: the caller's warnings and the target's own reach the control log.
+func TestLocalStartLogsWarnings(t *testing.T) {
+	ctx := context.Background()
+	ws := openWorkspace(t)
+	local, err := compute.NewLocal(ws, nil)
+	require.NoError(t, err)
+	job := computetest.Job(t, "run_warn", "pass\n", nil)
+	job.RunConfig.History.SnapshotProject = false
+	job.Warnings = []string{"from the caller"}
+	e, err := local.Start(ctx, job)
+	require.NoError(t, err)
+	obs, _, _ := computetest.Follow(t, e)
+	assert.Equal(t, "Completed", obs.Status)
+	log, err := os.ReadFile(filepath.Join(ws.RunsDir(), "run_warn", "azureml-logs", "60_control_log.txt"))
+	require.NoError(t, err)
+	assert.Regexp(t, `(?m)^\[[^]]+\] Warning: from the caller\n\[[^]]+\] Warning: history.snapshotProject is false, but amlgo snapshots`, string(log))
 }
 
 func TestGetUnknownAndReserved(t *testing.T) {

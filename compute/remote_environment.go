@@ -145,10 +145,10 @@ func (d *DSVM) prepareRemoteEnv(ctx context.Context, root string, spec envbuild.
 		return nil, fmt.Errorf("compute: VM target %q: %w", d.name, envbuild.ErrNoConda)
 	case res["failed"] != "":
 		tool, code, _ := strings.Cut(res["failed"], ":")
-		return nil, fmt.Errorf("compute: VM target %q: building conda environment %s with %s failed: exit status %s%s", d.name, envName, tool, code, tail)
+		return nil, fmt.Errorf("compute: VM target %q: building conda environment %s with %s failed: exit status %s%s%w", d.name, envName, tool, code, tail, silent{envbuild.ErrBuildFailed})
 	case res["nopython"] != "":
-		return nil, fmt.Errorf("compute: VM target %q: %s created conda environment %s without %s/bin/python (does the specification list python?)%s",
-			d.name, res["nopython"], envName, prefix, tail)
+		return nil, fmt.Errorf("compute: VM target %q: %s created conda environment %s without %s/bin/python (does the specification list python?)%s%w",
+			d.name, res["nopython"], envName, prefix, tail, silent{envbuild.ErrBuildFailed})
 	case res["python"] == "":
 		return nil, fmt.Errorf("compute: VM target %q: preparing conda environment %s gave no interpreter%s", d.name, envName, tail)
 	}

@@ -78,6 +78,20 @@ type Job struct {
 	OpenFile func(f snapshot.File) (io.ReadCloser, error)
 	// Logger receives structured debug logs; nil discards them.
 	Logger *slog.Logger
+	// Warnings are settings the caller found ignored for this run (experiment.Submit passes
+	// ScriptRunConfig.Warnings); the target writes each to the run's control log
+	// (azureml-logs/60_control_log.txt), with those its own Check finds.
+	Warnings []string
+}
+
+// Checker is implemented by targets that can check a run configuration before anything is
+// recorded or started. Check returns an error (wrapping ErrUnsupported; every problem at once)
+// for settings the target cannot honour — each message says what to do instead — and a
+// warning for each setting the target ignores. experiment.Submit refuses a run configuration
+// whose Check fails, and passes the warnings to SubmitOptions.OnWarning; Start checks again,
+// refusing the same configurations and writing the warnings to the control log.
+type Checker interface {
+	Check(ctx context.Context, rc *runconfig.RunConfiguration) (warnings []string, err error)
 }
 
 // Execution is a job started on a target.

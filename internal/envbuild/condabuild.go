@@ -64,12 +64,12 @@ func build(ctx context.Context, env condaEnv, deps *conda.Dependencies, tool con
 	if runErr != nil {
 		fmt.Fprintf(s.controlLog, "Building conda environment %s failed: %v\n", env.name, runErr)
 		log.DebugContext(ctx, "envbuild: build failed", "elapsed", elapsed, "error", runErr)
-		return fmt.Errorf("envbuild: building conda environment %s with %s failed: %w%s",
-			env.name, tool.name, runErr, formatTail(out.lastLines()))
+		return &buildError{msg: fmt.Sprintf("envbuild: building conda environment %s with %s failed: %v%s",
+			env.name, tool.name, runErr, formatTail(out.lastLines())), cause: runErr}
 	}
 	if _, statErr := os.Stat(env.python()); statErr != nil {
-		return fmt.Errorf("envbuild: %s created conda environment %s without %s (does the specification list python?)%s",
-			tool.name, env.name, env.python(), formatTail(out.lastLines()))
+		return &buildError{msg: fmt.Sprintf("envbuild: %s created conda environment %s without %s (does the specification list python?)%s",
+			tool.name, env.name, env.python(), formatTail(out.lastLines())), cause: statErr}
 	}
 	if err := writeReadyMarker(env, spec); err != nil {
 		return err

@@ -16,3 +16,17 @@ var ErrDockerUnsupported = errors.New("envbuild: environment.docker.enabled (and
 // ErrInterpreterNotFound is returned (wrapped, with the path) when the
 // interpreter of a user-managed environment cannot be found.
 var ErrInterpreterNotFound = errors.New("envbuild: python interpreter not found")
+
+// ErrBuildFailed is matched by the errors of a conda build that ran and failed (the tool's
+// exit status, or an environment without python): the specification's problem, not the
+// host's.
+var ErrBuildFailed = errors.New("envbuild: building the conda environment failed")
+
+// buildError is a failed build's error: it matches ErrBuildFailed and its cause.
+type buildError struct {
+	msg   string
+	cause error
+}
+
+func (e *buildError) Error() string   { return e.msg }
+func (e *buildError) Unwrap() []error { return []error{ErrBuildFailed, e.cause} }
