@@ -273,3 +273,39 @@ func TestDSVMExperimentReattach(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, m["step"], 5)
 }
+
+// TestDSVMSubmitEnvironmentFailureAndWarnings: the rule of experiment.Submit holds on a VM
+// target too — an interpreter that is not on the VM leaves one Failed run (UserError) that
+// Submit returns with the error — and ignored settings reach OnWarning and the VM's control log.
+func TestDSVMSubmitEnvironmentFailureAndWarnings(t *testing.T) {
+	ctx := context.Background()
+	srv, ws, d := vmTarget(t)
+	exp, err := experiment.New(ws, "vmenv")
+	require.NoError(t, err)
+	dir := writeSource(t, map[string]string{"train.py": "print('ok')\n"})
+
+	rc := vmRunConfig()
+	rc.Environment.Python.InterpreterPath = "/nonexistent/bin/python3"
+	rc.History.SnapshotProject = false
+	var warnings []string
+	run, err := exp.Submit(ctx, runconfig.ScriptRunConfig{SourceDirectory: dir, Script: "train.py", RunConfig: rc},
+		&experiment.SubmitOptions{Target: d, OnWarning: func(w string) { warnings = append(warnings, w) }})
+	require.Error(t, err)
+	require.NotNil(t, run)
+	var runErr *experiment.RunError
+	require.ErrorAs(t, err, &runErr)
+	assert.Equal(t, experiment.StatusFailed, runErr.Status)
+	assert.Equal(t, "UserError", runErr.Code)
+	assert.ErrorIs(t, err, compute.ErrEnvironment)
+	assert.Contains(t, runErr.Message, `preparing the environment: VM target "vm": python interpreter not found: "/nonexistent/bin/python3"`)
+	assert.NotContains(t, err.Error(), "envbuild")
+	st, err := run.Status(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, experiment.StatusFailed, st)
+
+	want := "history.snapshotProject is false, but amlgo snapshots the source directory of every run: the script runs from the snapshot"
+	assert.Equal(t, []string{want}, warnings)
+	log := srv.Exec(t, "cat .azureml/amlgo-test-*/runs/"+run.ID()+"/azureml-logs/60_control_log.txt")
+	assert.Contains(t, log, "] Warning: "+want+"\n")
+	assert.Contains(t, log, "Environment preparation failed")
+}

@@ -217,10 +217,14 @@ func TestDSVMWithoutPythonOrConda(t *testing.T) {
 	assert.Contains(t, err.Error(), "/nonexistent/bin/python3")
 	assert.Contains(t, err.Error(), "interpreterPath")
 
+	assert.ErrorIs(t, err, compute.ErrEnvironment)
+
 	rc = runconfig.New() // system-managed: the test VM has no conda
 	_, err = d.Start(ctx, computetest.Job(t, "run_noconda", "pass\n", rc))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, envbuild.ErrNoConda)
+	assert.ErrorIs(t, err, compute.ErrEnvironment)
+	assert.NotContains(t, err.Error(), "envbuild")
 	assert.Contains(t, err.Error(), "userManagedDependencies")
 	log := srv.Exec(t, "cat .azureml/amlgo-test-*/runs/run_noconda/azureml-logs/60_control_log.txt")
 	assert.Contains(t, log, "Environment preparation failed")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 )
@@ -41,11 +42,11 @@ func (r *Run) Details(ctx context.Context) (*RunDetails, error) {
 	rec := r.record()
 	props, err := r.st.Properties(ctx, r.id)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: %w", err)
+		return nil, errorf("experiment: %w", err)
 	}
 	arts, err := r.st.Artifacts(ctx, r.id)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: %w", err)
+		return nil, errorf("experiment: %w", err)
 	}
 	d := &RunDetails{
 		RunID:          r.id,
@@ -95,7 +96,49 @@ func (r *Run) runError(ctx context.Context, d *RunDetails) *RunError {
 	if err := r.copyArtifact(ctx, "azureml-logs/70_driver_log.txt", &buf); err == nil {
 		e.LogTail = tailLines(buf.Bytes(), 30)
 	}
+	if d.Status == StatusFailed && e.ExitCode != nil && *e.ExitCode != 0 {
+		e.ScriptError = r.scriptErrorOf(ctx)
+	}
 	return e
+}
+
+// maxScriptLog is how much of the end of a driver log is searched for the script's error.
+const maxScriptLog = 256 << 10
+
+// scriptErrorOf returns the script's error (scriptError) from the run's driver logs: the
+// driver log, else the first rank's log that shows one; "" when none does.
+func (r *Run) scriptErrorOf(ctx context.Context) string {
+	arts, err := r.st.Artifacts(ctx, r.id)
+	if err != nil {
+		return ""
+	}
+	var names []string
+	for _, a := range arts {
+		if a.Name == "azureml-logs/70_driver_log.txt" || strings.HasPrefix(a.Name, "azureml-logs/70_driver_log_") && strings.HasSuffix(a.Name, ".txt") {
+			names = append(names, a.Name)
+		}
+	}
+	sort.Strings(names) // 70_driver_log.txt sorts before 70_driver_log_<rank>.txt
+	for _, name := range names {
+		for _, a := range arts {
+			if a.Name != name {
+				continue
+			}
+			f, err := r.st.OpenBlob(a.SHA256)
+			if err != nil {
+				continue
+			}
+			if a.Size > maxScriptLog {
+				_, _ = f.Seek(a.Size-maxScriptLog, io.SeekStart)
+			}
+			b, _ := io.ReadAll(io.LimitReader(f, maxScriptLog))
+			f.Close()
+			if exc := scriptError(string(b)); exc != "" {
+				return exc
+			}
+		}
+	}
+	return ""
 }
 
 // tailLines returns the last n lines of b.
@@ -120,7 +163,7 @@ func tailLines(b []byte, n int) string {
 func (r *Run) copyArtifact(ctx context.Context, name string, w io.Writer) error {
 	arts, err := r.st.Artifacts(ctx, r.id)
 	if err != nil {
-		return fmt.Errorf("experiment: %w", err)
+		return errorf("experiment: %w", err)
 	}
 	for _, a := range arts {
 		if a.Name != name {
@@ -128,7 +171,7 @@ func (r *Run) copyArtifact(ctx context.Context, name string, w io.Writer) error 
 		}
 		f, err := r.st.OpenBlob(a.SHA256)
 		if err != nil {
-			return fmt.Errorf("experiment: reading %s: %w", name, err)
+			return errorf("experiment: reading %s: %w", name, err)
 		}
 		defer f.Close()
 		_, err = io.Copy(w, f)

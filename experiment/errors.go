@@ -3,6 +3,9 @@ package experiment
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/amlgo/amlgo/internal/errtext"
 )
 
 // Sentinel errors, checked with errors.Is.
@@ -17,7 +20,8 @@ var (
 	ErrNotFinished = errors.New("experiment: run has not finished")
 )
 
-// RunError is returned by WaitForCompletion for a run that ended Failed (or Canceled).
+// RunError is returned by WaitForCompletion for a run that ended Failed (or Canceled), and by
+// Submit, with the run, for a run the target could not start.
 type RunError struct {
 	// RunID is the run's id.
 	RunID string
@@ -27,27 +31,43 @@ type RunError struct {
 	Code string
 	// Message says why the run failed.
 	Message string
+	// ScriptError is the script's own error: the last exception line of its log (e.g.
+	// "ValueError: bad alpha"), as azureml's "User program failed with …"; "" when the log
+	// shows none.
+	ScriptError string
 	// ExitCode is the script's exit code, when it ran to an exit.
 	ExitCode *int
 	// LogTail is the end of the driver log (the script's output).
 	LogTail string
+
+	cause error // the target's error, for a run that could not start
 }
 
-// Error returns the run id, status and reason; the log tail is in LogTail.
+// Error returns the run id, status and reason, with the script's error and exit code; the
+// log tail is in LogTail.
 func (e *RunError) Error() string {
 	msg := fmt.Sprintf("experiment: run %s %s: %s", e.RunID, e.Status, e.Message)
-	if e.ExitCode != nil {
+	if e.ScriptError != "" && !strings.Contains(e.Message, e.ScriptError) {
+		msg += " (" + e.ScriptError + ")"
+	}
+	if e.ExitCode != nil && !strings.Contains(e.Message, fmt.Sprintf("code %d", *e.ExitCode)) {
 		msg += fmt.Sprintf(" (exit code %d)", *e.ExitCode)
 	}
 	return msg
 }
 
-// Unwrap returns an *ExitError when the script exited with a non-zero code.
-func (e *RunError) Unwrap() error {
+// Unwrap returns an *ExitError when the script exited with a non-zero code, and the target's
+// error for a run that could not start (compute.ErrEnvironment matches an environment that
+// could not be prepared).
+func (e *RunError) Unwrap() []error {
+	var errs []error
 	if e.ExitCode != nil && *e.ExitCode != 0 {
-		return &ExitError{Code: *e.ExitCode}
+		errs = append(errs, &ExitError{Code: *e.ExitCode})
 	}
-	return nil
+	if e.cause != nil {
+		errs = append(errs, e.cause)
+	}
+	return errs
 }
 
 // ExitError is a script's non-zero exit code.
@@ -59,4 +79,10 @@ type ExitError struct {
 // Error returns the exit code.
 func (e *ExitError) Error() string {
 	return fmt.Sprintf("experiment: script exited with code %d", e.Code)
+}
+
+// errorf is fmt.Errorf for errors that may wrap an error of one of amlgo's internal packages:
+// the text loses their package names ("store: ", "envbuild: "...), the chain keeps everything.
+func errorf(format string, args ...any) error {
+	return errtext.Public(fmt.Errorf(format, args...))
 }

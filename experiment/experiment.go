@@ -34,10 +34,10 @@ func New(ws *workspace.Workspace, name string) (*Experiment, error) {
 	}
 	st, err := wsaccess.Store(ws)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: %w", err)
+		return nil, errorf("experiment: %w", err)
 	}
 	if _, err := st.EnsureExperiment(context.Background(), name); err != nil {
-		return nil, fmt.Errorf("experiment: creating %q: %w", name, err)
+		return nil, errorf("experiment: creating %q: %w", name, err)
 	}
 	return &Experiment{ws: ws, st: st, name: name}, nil
 }
@@ -71,7 +71,7 @@ func (e *Experiment) Runs(ctx context.Context, opts *ListRunsOptions) iter.Seq2[
 	return func(yield func(*Run, error) bool) {
 		for rec, err := range e.st.Runs(ctx, f) {
 			if err != nil {
-				yield(nil, fmt.Errorf("experiment: listing runs: %w", err))
+				yield(nil, errorf("experiment: listing runs: %w", err))
 				return
 			}
 			if !yield(newRun(e.ws, e.st, rec), nil) {
@@ -85,14 +85,14 @@ func (e *Experiment) Runs(ctx context.Context, opts *ListRunsOptions) iter.Seq2[
 func GetRun(ctx context.Context, ws *workspace.Workspace, id string) (*Run, error) {
 	st, err := wsaccess.Store(ws)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: %w", err)
+		return nil, errorf("experiment: %w", err)
 	}
 	rec, err := st.GetRun(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: run %q", ErrNotFound, id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("experiment: %w", err)
+		return nil, errorf("experiment: %w", err)
 	}
 	return newRun(ws, st, rec), nil
 }

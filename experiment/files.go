@@ -16,7 +16,7 @@ import (
 func (r *Run) FileNames(ctx context.Context) ([]string, error) {
 	arts, err := r.st.Artifacts(ctx, r.id)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: listing files of run %s: %w", r.id, err)
+		return nil, errorf("experiment: listing files of run %s: %w", r.id, err)
 	}
 	names := make([]string, len(arts))
 	for i, a := range arts {
@@ -83,7 +83,7 @@ func (r *Run) DownloadFiles(ctx context.Context, opts *DownloadFilesOptions) ([]
 func (r *Run) downloadTo(ctx context.Context, name, dest string) error {
 	arts, err := r.st.Artifacts(ctx, r.id)
 	if err != nil {
-		return fmt.Errorf("experiment: %w", err)
+		return errorf("experiment: %w", err)
 	}
 	for _, a := range arts {
 		if a.Name == name {
@@ -98,29 +98,29 @@ func (r *Run) downloadTo(ctx context.Context, name, dest string) error {
 func writeBlob(st *store.Store, sha, dest string) error {
 	src, err := st.OpenBlob(sha)
 	if err != nil {
-		return fmt.Errorf("experiment: %w", err)
+		return errorf("experiment: %w", err)
 	}
 	defer src.Close()
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-		return fmt.Errorf("experiment: %w", err)
+		return errorf("experiment: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dest), ".download-*")
 	if err != nil {
-		return fmt.Errorf("experiment: %w", err)
+		return errorf("experiment: %w", err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.ReadFrom(src); err != nil {
 		tmp.Close()
-		return fmt.Errorf("experiment: writing %s: %w", dest, err)
+		return errorf("experiment: writing %s: %w", dest, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("experiment: %w", err)
+		return errorf("experiment: %w", err)
 	}
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("experiment: %w", err)
+		return errorf("experiment: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), dest); err != nil {
-		return fmt.Errorf("experiment: %w", err)
+		return errorf("experiment: %w", err)
 	}
 	return nil
 }

@@ -81,7 +81,7 @@ func (o *observer) ingest(ctx context.Context, recs []compute.Record) error {
 			}
 		case "tag":
 			if err := r.st.SetTags(ctx, runID, map[string]string{rec.Key: jsonString(rec.Value)}); err != nil {
-				return fmt.Errorf("experiment: recording tag %q: %w", rec.Key, err)
+				return errorf("experiment: recording tag %q: %w", rec.Key, err)
 			}
 		case "property":
 			// Properties are immutable; a conflicting value from the script is dropped.
@@ -105,7 +105,7 @@ func (o *observer) ingest(ctx context.Context, recs []compute.Record) error {
 		}
 	}
 	if err := r.st.AddMetrics(ctx, metrics); err != nil {
-		return fmt.Errorf("experiment: recording metrics of run %s: %w", r.id, err)
+		return errorf("experiment: recording metrics of run %s: %w", r.id, err)
 	}
 	return nil
 }
@@ -120,7 +120,7 @@ func (o *observer) ingestStatus(ctx context.Context, runID string, rec shimRecor
 	}
 	child, err := o.r.st.GetRun(ctx, runID)
 	if err != nil {
-		return fmt.Errorf("experiment: %w", err)
+		return errorf("experiment: %w", err)
 	}
 	if !status.Terminal() || Status(child.Status).Terminal() {
 		return nil
@@ -140,7 +140,7 @@ func (o *observer) ensureChild(ctx context.Context, id, name string) error {
 		Status: string(StatusRunning), DisplayName: name, CreatedAt: now, StartedAt: now,
 	})
 	if err != nil && !errors.Is(err, store.ErrExists) {
-		return fmt.Errorf("experiment: recording child run %s: %w", id, err)
+		return errorf("experiment: recording child run %s: %w", id, err)
 	}
 	o.children[id] = true
 	return nil
@@ -154,12 +154,12 @@ func (o *observer) ingestFile(ctx context.Context, runID, name, path string) err
 	}
 	f, err := opener.OpenRunFile(ctx, path)
 	if err != nil {
-		return fmt.Errorf("experiment: reading uploaded file %s: %w", name, err)
+		return errorf("experiment: reading uploaded file %s: %w", name, err)
 	}
 	defer f.Close()
 	sha, size, err := o.r.st.PutBlob(ctx, f)
 	if err != nil {
-		return fmt.Errorf("experiment: storing uploaded file %s: %w", name, err)
+		return errorf("experiment: storing uploaded file %s: %w", name, err)
 	}
 	return o.r.st.AddArtifacts(ctx, runID, []store.Artifact{{RunID: runID, Name: name, SHA256: sha, Size: size}})
 }

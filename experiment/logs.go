@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"time"
 
@@ -55,7 +54,7 @@ func (r *Run) Logs(ctx context.Context, w io.Writer, opts *LogsOptions) error {
 			return err
 		}
 		if werr != nil {
-			return fmt.Errorf("experiment: writing log: %w", werr)
+			return errorf("experiment: writing log: %w", werr)
 		}
 		if done || !o.Follow {
 			if done && obs.exec == nil {

@@ -3,7 +3,6 @@ package experiment
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"slices"
 )
@@ -18,7 +17,7 @@ import (
 func (r *Run) Metrics(ctx context.Context) (map[string]any, error) {
 	ms, err := r.st.Metrics(ctx, r.id)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: reading metrics of run %s: %w", r.id, err)
+		return nil, errorf("experiment: reading metrics of run %s: %w", r.id, err)
 	}
 	type acc struct {
 		kind    string

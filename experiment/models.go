@@ -71,7 +71,7 @@ func (r *Run) RegisterModel(ctx context.Context, name string, opts *RegisterMode
 	}
 	arts, err := r.st.Artifacts(ctx, r.id)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: %w", err)
+		return nil, errorf("experiment: %w", err)
 	}
 	var files []store.Artifact
 	for _, a := range arts {
@@ -94,7 +94,7 @@ func (r *Run) RegisterModel(ctx context.Context, name string, opts *RegisterMode
 		Tags: o.Tags, Properties: o.Properties, Files: files,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("experiment: registering model %s: %w", name, err)
+		return nil, errorf("experiment: registering model %s: %w", name, err)
 	}
 	return newModel(r.st, m), nil
 }
@@ -125,12 +125,12 @@ func Models(ctx context.Context, ws *workspace.Workspace, name string) iter.Seq2
 	return func(yield func(*Model, error) bool) {
 		st, err := wsaccess.Store(ws)
 		if err != nil {
-			yield(nil, fmt.Errorf("experiment: %w", err))
+			yield(nil, errorf("experiment: %w", err))
 			return
 		}
 		for m, err := range st.Models(ctx, name) {
 			if err != nil {
-				yield(nil, fmt.Errorf("experiment: listing models: %w", err))
+				yield(nil, errorf("experiment: listing models: %w", err))
 				return
 			}
 			if !yield(newModel(st, m), nil) {
@@ -144,14 +144,14 @@ func Models(ctx context.Context, ws *workspace.Workspace, name string) iter.Seq2
 func GetModel(ctx context.Context, ws *workspace.Workspace, name string, version int) (*Model, error) {
 	st, err := wsaccess.Store(ws)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: %w", err)
+		return nil, errorf("experiment: %w", err)
 	}
 	m, err := st.Model(ctx, name, version)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: model %s version %d", ErrNotFound, name, version)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("experiment: %w", err)
+		return nil, errorf("experiment: %w", err)
 	}
 	return newModel(st, m), nil
 }

@@ -59,7 +59,7 @@ func (o *observer) step(ctx context.Context) (*compute.Observation, bool, error)
 	}
 	obs, err := o.exec.Observe(ctx, o.cur)
 	if err != nil {
-		return nil, false, fmt.Errorf("experiment: observing run %s: %w", o.r.id, err)
+		return nil, false, errorf("experiment: observing run %s: %w", o.r.id, err)
 	}
 	if err := o.ingest(ctx, obs.Records); err != nil {
 		return nil, false, err
@@ -71,7 +71,7 @@ func (o *observer) step(ctx context.Context) (*compute.Observation, bool, error)
 			r.StartedAt = obs.StartedAt
 			return nil
 		}); err != nil {
-			return nil, false, fmt.Errorf("experiment: %w", err)
+			return nil, false, errorf("experiment: %w", err)
 		}
 	}
 	if !status.Terminal() {
@@ -80,7 +80,7 @@ func (o *observer) step(ctx context.Context) (*compute.Observation, bool, error)
 		}
 		if status != Status(rec.Status) && !(rec.Status == string(StatusCancelRequested) && status == StatusRunning) {
 			if err := o.r.st.SetStatus(ctx, o.r.id, string(status), time.Now().UTC()); err != nil {
-				return nil, false, fmt.Errorf("experiment: %w", err)
+				return nil, false, errorf("experiment: %w", err)
 			}
 		}
 		return obs, false, nil
@@ -121,7 +121,7 @@ func (o *observer) drain(ctx context.Context, sink func(compute.LogChunk)) (bool
 func (o *observer) finalize(ctx context.Context, obs *compute.Observation) error {
 	r := o.r
 	if err := r.st.SetStatus(ctx, r.id, string(StatusFinalizing), time.Now().UTC()); err != nil {
-		return fmt.Errorf("experiment: %w", err)
+		return errorf("experiment: %w", err)
 	}
 	if col, ok := o.exec.(compute.OutputCollector); ok {
 		var arts []store.Artifact
@@ -134,10 +134,10 @@ func (o *observer) finalize(ctx context.Context, obs *compute.Observation) error
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("experiment: collecting the outputs of run %s: %w", r.id, err)
+			return errorf("experiment: collecting the outputs of run %s: %w", r.id, err)
 		}
 		if err := r.st.AddArtifacts(ctx, r.id, arts); err != nil {
-			return fmt.Errorf("experiment: recording the outputs of run %s: %w", r.id, err)
+			return errorf("experiment: recording the outputs of run %s: %w", r.id, err)
 		}
 	}
 	status, reason, code := Status(obs.Status), obs.Reason, "UserError"
@@ -148,6 +148,11 @@ func (o *observer) finalize(ctx context.Context, obs *compute.Observation) error
 		status, reason = StatusFailed, o.shimError
 		if reason == "" {
 			reason = "The script marked the run as failed (run.fail())."
+		}
+	} else if status == StatusFailed && !obs.SystemError && obs.ExitCode != nil && *obs.ExitCode != 0 {
+		// azureml's error details name the script's exception.
+		if exc := r.scriptErrorOf(ctx); exc != "" {
+			reason = joinSentences("User program failed with "+exc, reason)
 		}
 	}
 	for _, m := range o.models {
@@ -169,7 +174,7 @@ func (o *observer) finalize(ctx context.Context, obs *compute.Observation) error
 		}
 		return nil
 	}); err != nil {
-		return fmt.Errorf("experiment: %w", err)
+		return errorf("experiment: %w", err)
 	}
 	return r.finish(ctx, status, reason, obs.ExitCode, code)
 }
@@ -198,6 +203,14 @@ func (o *observer) registerRequestedModel(ctx context.Context, m modelRequest) e
 	return err
 }
 
+// joinSentences joins a and b as sentences.
+func joinSentences(a, b string) string {
+	if b == "" {
+		return a + "."
+	}
+	return a + ". " + b
+}
+
 func joinReason(a, b string) string {
 	if a == "" {
 		return b
@@ -209,7 +222,7 @@ func joinReason(a, b string) string {
 func (o *observer) finishChild(ctx context.Context, id string, parent Status) error {
 	rec, err := o.r.st.GetRun(ctx, id)
 	if err != nil {
-		return fmt.Errorf("experiment: %w", err)
+		return errorf("experiment: %w", err)
 	}
 	if Status(rec.Status).Terminal() {
 		return nil

@@ -3,12 +3,15 @@ package experiment
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os/user"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/amlgo/amlgo/compute"
+	"github.com/amlgo/amlgo/internal/errtext"
 	"github.com/amlgo/amlgo/internal/store"
 	"github.com/amlgo/amlgo/workspace"
 )
@@ -55,7 +58,7 @@ func (r *Run) record() store.Run {
 func (r *Run) refresh(ctx context.Context) (store.Run, error) {
 	rec, err := r.st.GetRun(ctx, r.id)
 	if err != nil {
-		return store.Run{}, fmt.Errorf("experiment: reading run %s: %w", r.id, err)
+		return store.Run{}, errorf("experiment: reading run %s: %w", r.id, err)
 	}
 	r.mu.Lock()
 	r.rec = rec
@@ -105,15 +108,15 @@ func (r *Run) execution(ctx context.Context) (compute.Execution, error) {
 	}
 	target, err := compute.Get(ctx, r.ws, rec.Target)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: run %s: %w", r.id, err)
+		return nil, errorf("experiment: run %s: %w", r.id, err)
 	}
 	re, ok := target.(compute.Reattacher)
 	if !ok {
-		return nil, fmt.Errorf("experiment: run %s: target %q cannot be reattached: %w", r.id, rec.Target, compute.ErrUnsupported)
+		return nil, errorf("experiment: run %s: target %q cannot be reattached: %w", r.id, rec.Target, compute.ErrUnsupported)
 	}
 	exec, err = re.Reattach(ctx, rec.ExecState)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: run %s: %w", r.id, err)
+		return nil, errorf("experiment: run %s: %w", r.id, err)
 	}
 	r.mu.Lock()
 	r.exec, r.target = exec, target
@@ -141,16 +144,30 @@ func (r *Run) Cancel(ctx context.Context) error {
 		return r.finish(ctx, StatusCanceled, "The run was canceled before it started.", nil, "")
 	}
 	if err := exec.Cancel(ctx); err != nil {
-		return fmt.Errorf("experiment: canceling run %s: %w", r.id, err)
+		return errorf("experiment: canceling run %s: %w", r.id, err)
 	}
 	return r.st.SetStatus(ctx, r.id, string(StatusCancelRequested), time.Now().UTC())
 }
 
-// failBeforeStart records a run whose target could not start it.
-func (r *Run) failBeforeStart(cause error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// notStarted records that the run could not be started (Submit's rule: Failed, UserError when
+// the cause is the environment, SystemError otherwise; Canceled when ctx ended) and returns the
+// run with a *RunError that unwraps to cause.
+func (r *Run) notStarted(ctx context.Context, cause error) (*Run, error) {
+	status, code := StatusFailed, "SystemError"
+	msg := strings.TrimPrefix(strings.TrimPrefix(errtext.Clean(cause.Error()), "experiment: "), "compute: ")
+	switch {
+	case ctx.Err() != nil:
+		status, code, msg = StatusCanceled, "", "The run was canceled before it started: "+msg
+	case errors.Is(cause, compute.ErrEnvironment):
+		code = "UserError"
+	}
+	// Recorded even when ctx has ended: the run must not stay Preparing.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	_ = r.finish(ctx, StatusFailed, cause.Error(), nil, "SystemError")
+	if err := r.finish(fctx, status, msg, nil, code); err != nil {
+		return nil, errorf("experiment: run %s could not be started (%s), and recording that failed: %w", r.id, msg, err)
+	}
+	return r, &RunError{RunID: r.id, Status: status, Code: code, Message: msg, cause: cause}
 }
 
 // finish records a final status with its error details.
@@ -170,10 +187,10 @@ func (r *Run) finish(ctx context.Context, status Status, reason string, exitCode
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("experiment: recording the end of run %s: %w", r.id, err)
+		return errorf("experiment: recording the end of run %s: %w", r.id, err)
 	}
 	if err := r.st.SetStatus(ctx, r.id, string(status), now); err != nil {
-		return fmt.Errorf("experiment: %w", err)
+		return errorf("experiment: %w", err)
 	}
 	_, err = r.refresh(ctx)
 	return err

@@ -317,7 +317,7 @@ func TestValidationErrors(t *testing.T) {
 	}{
 		"unknown target": {runconfig.ScriptRunConfig{SourceDirectory: good, Script: "train.py", ComputeTarget: "gpu-cluster"}, "gpu-cluster"},
 		"missing script": {runconfig.ScriptRunConfig{SourceDirectory: good, Script: "nope.py"}, "nope.py"},
-		"outside script": {runconfig.ScriptRunConfig{SourceDirectory: good, Script: "../elsewhere.py"}, "elsewhere.py"},
+		"outside script": {runconfig.ScriptRunConfig{SourceDirectory: good, Script: "../elsewhere.py"}, "script ../elsewhere.py is outside the source directory"},
 		"missing source": {runconfig.ScriptRunConfig{SourceDirectory: filepath.Join(good, "absent"), Script: "train.py"}, "does not exist"},
 	}
 	for name, c := range cases {

@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/amlgo/amlgo/compute"
+	"github.com/amlgo/amlgo/internal/errtext"
 	"github.com/amlgo/amlgo/internal/store"
 	"github.com/amlgo/amlgo/runconfig"
 	"github.com/amlgo/amlgo/snapshot"
@@ -28,6 +30,11 @@ type SubmitOptions struct {
 	// changed files); negative means no limit.
 	MaxSnapshotBytes int64
 	MaxSnapshotFiles int
+	// OnWarning receives one message per setting that is ignored for this run: the
+	// parameters of ScriptRunConfig that azureml-core ignores (ScriptRunConfig.Warnings) and
+	// the settings the target ignores (compute.Checker). The same messages are written to the
+	// run's control log (azureml-logs/60_control_log.txt) and logged at level Warn.
+	OnWarning func(msg string)
 	// Logger receives structured debug logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -37,8 +44,21 @@ type SubmitOptions struct {
 // Run.WaitForCompletion to follow it. Environment preparation (a conda build the first time an
 // environment is used) happens before Submit returns; its log is azureml-logs/60_control_log.txt.
 //
-// Every problem with src is reported at once, wrapped in ErrInvalidConfig.
-func (e *Experiment) Submit(ctx context.Context, src runconfig.ScriptRunConfig, opts *SubmitOptions) (*Run, error) {
+// Submit follows one rule for failures:
+//   - What can be known wrong before anything runs — src itself, a target that does not exist,
+//     a setting the target cannot honour (compute.Checker), the snapshot limits — is refused
+//     before a run is recorded: the run is nil and the error wraps ErrInvalidConfig, with
+//     every problem reported at once.
+//   - Once the run is recorded, a target that cannot start it (an environment that cannot be
+//     prepared, a launch that fails) leaves the run Failed — coded UserError when the cause is
+//     the environment (compute.ErrEnvironment: a missing interpreter, no conda, a conda build
+//     that failed), SystemError otherwise — or Canceled when ctx ended. Submit then returns
+//     that run together with a *RunError describing it (it unwraps to the target's error);
+//     the run's id and the control log on the target tell the rest.
+//
+// Settings that are ignored for the run reach SubmitOptions.OnWarning and the control log.
+func (e *Experiment) Submit(ctx context.Context, src runconfig.ScriptRunConfig, opts *SubmitOptions) (_ *Run, err error) {
+	defer func() { err = errtext.Public(err) }()
 	var o SubmitOptions
 	if opts != nil {
 		o = *opts
@@ -62,6 +82,21 @@ func (e *Experiment) Submit(ctx context.Context, src runconfig.ScriptRunConfig, 
 	} else if target.Name() != rc.Target {
 		return nil, fmt.Errorf("%w: SubmitOptions.Target is %q but the run configuration's target is %q", ErrInvalidConfig, target.Name(), rc.Target)
 	}
+	callerWarnings := src.Warnings()
+	warnings := slices.Clone(callerWarnings)
+	if c, ok := target.(compute.Checker); ok {
+		w, err := c.Check(ctx, rc)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+		}
+		warnings = append(warnings, w...)
+	}
+	for _, w := range warnings {
+		log.WarnContext(ctx, w, "target", rc.Target)
+		if o.OnWarning != nil {
+			o.OnWarning(w)
+		}
+	}
 
 	snap, err := e.takeSnapshot(ctx, src.SourceDirectory, &o)
 	if err != nil {
@@ -70,7 +105,7 @@ func (e *Experiment) Submit(ctx context.Context, src runconfig.ScriptRunConfig, 
 	// The run definition is stored: registry credentials are masked first.
 	definition, err := json.Marshal(rc.Redacted())
 	if err != nil {
-		return nil, fmt.Errorf("experiment: encoding the run definition: %w", err)
+		return nil, errorf("experiment: encoding the run definition: %w", err)
 	}
 	now := time.Now().UTC()
 	rec := store.Run{
@@ -83,24 +118,24 @@ func (e *Experiment) Submit(ctx context.Context, src runconfig.ScriptRunConfig, 
 		Definition: definition,
 	}
 	if err := e.st.CreateRun(ctx, rec); err != nil {
-		return nil, fmt.Errorf("experiment: recording the run: %w", err)
+		return nil, errorf("experiment: recording the run: %w", err)
 	}
+	run := newRun(e.ws, e.st, rec)
 	props := map[string]string{
 		"ContentSnapshotId":  snap.ID,
 		"azureml.runsource":  "experiment",
 		"amlgo.sourceFolder": absPath(src.SourceDirectory),
 	}
 	if err := e.st.AddProperties(ctx, rec.ID, props); err != nil {
-		return nil, fmt.Errorf("experiment: recording run properties: %w", err)
+		return run.notStarted(ctx, errorf("experiment: recording run properties: %w", err))
 	}
 	if len(o.Tags) > 0 {
 		if err := e.st.SetTags(ctx, rec.ID, o.Tags); err != nil {
-			return nil, fmt.Errorf("experiment: tagging the run: %w", err)
+			return run.notStarted(ctx, errorf("experiment: tagging the run: %w", err))
 		}
 	}
-	run := newRun(e.ws, e.st, rec)
 	if err := e.st.SetStatus(ctx, rec.ID, string(StatusPreparing), time.Now().UTC()); err != nil {
-		return nil, fmt.Errorf("experiment: %w", err)
+		return run.notStarted(ctx, errorf("experiment: %w", err))
 	}
 	log.DebugContext(ctx, "starting run", "run_id", rec.ID, "target", rc.Target, "snapshot", snap.ID)
 	exec, err := target.Start(ctx, &compute.Job{
@@ -111,19 +146,19 @@ func (e *Experiment) Submit(ctx context.Context, src runconfig.ScriptRunConfig, 
 		Snapshot:   snap,
 		OpenFile:   func(f snapshot.File) (io.ReadCloser, error) { return e.st.OpenBlob(f.SHA256) },
 		Logger:     o.Logger,
+		Warnings:   callerWarnings,
 	})
 	if err != nil {
-		run.failBeforeStart(err)
-		return nil, fmt.Errorf("experiment: starting run %s: %w", rec.ID, err)
+		return run.notStarted(ctx, err)
 	}
 	if err := e.st.UpdateRun(ctx, rec.ID, func(r *store.Run) error {
 		r.ExecState = exec.State()
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("experiment: recording the run's execution: %w", err)
+		return nil, errorf("experiment: recording the run's execution: %w", err)
 	}
 	if err := e.st.SetStatus(ctx, rec.ID, string(StatusStarting), time.Now().UTC()); err != nil {
-		return nil, fmt.Errorf("experiment: %w", err)
+		return nil, errorf("experiment: %w", err)
 	}
 	run.exec = exec
 	run.target = target
@@ -174,7 +209,7 @@ func (e *Experiment) takeSnapshot(ctx context.Context, dir string, o *SubmitOpti
 		}
 		sha, _, err := e.st.PutBlobFile(ctx, filepath.Join(snap.Root, filepath.FromSlash(f.Path)))
 		if err != nil {
-			return nil, fmt.Errorf("experiment: storing snapshot file %s: %w", f.Path, err)
+			return nil, errorf("experiment: storing snapshot file %s: %w", f.Path, err)
 		}
 		if sha != f.SHA256 {
 			return nil, fmt.Errorf("experiment: snapshot file %s changed while it was stored; submit again", f.Path)
@@ -182,10 +217,10 @@ func (e *Experiment) takeSnapshot(ctx context.Context, dir string, o *SubmitOpti
 	}
 	manifest, err := json.Marshal(snap)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: encoding the snapshot: %w", err)
+		return nil, errorf("experiment: encoding the snapshot: %w", err)
 	}
 	if err := e.st.PutSnapshot(ctx, snap.ID, manifest); err != nil {
-		return nil, fmt.Errorf("experiment: recording the snapshot: %w", err)
+		return nil, errorf("experiment: recording the snapshot: %w", err)
 	}
 	return snap, nil
 }

@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"context"
-	"fmt"
 )
 
 // Tag sets one tag on the run (azureml's Run.tag); tags are mutable.
@@ -13,7 +12,7 @@ func (r *Run) Tag(ctx context.Context, key, value string) error {
 // SetTags sets several tags on the run.
 func (r *Run) SetTags(ctx context.Context, tags map[string]string) error {
 	if err := r.st.SetTags(ctx, r.id, tags); err != nil {
-		return fmt.Errorf("experiment: tagging run %s: %w", r.id, err)
+		return errorf("experiment: tagging run %s: %w", r.id, err)
 	}
 	return nil
 }
@@ -21,7 +20,7 @@ func (r *Run) SetTags(ctx context.Context, tags map[string]string) error {
 // RemoveTags removes tags from the run.
 func (r *Run) RemoveTags(ctx context.Context, keys ...string) error {
 	if err := r.st.RemoveTags(ctx, r.id, keys); err != nil {
-		return fmt.Errorf("experiment: removing tags of run %s: %w", r.id, err)
+		return errorf("experiment: removing tags of run %s: %w", r.id, err)
 	}
 	return nil
 }
@@ -30,7 +29,7 @@ func (r *Run) RemoveTags(ctx context.Context, keys ...string) error {
 func (r *Run) Tags(ctx context.Context) (map[string]string, error) {
 	tags, err := r.st.Tags(ctx, r.id)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: reading tags of run %s: %w", r.id, err)
+		return nil, errorf("experiment: reading tags of run %s: %w", r.id, err)
 	}
 	return tags, nil
 }
@@ -39,7 +38,7 @@ func (r *Run) Tags(ctx context.Context) (map[string]string, error) {
 // another value is an error.
 func (r *Run) AddProperties(ctx context.Context, props map[string]string) error {
 	if err := r.st.AddProperties(ctx, r.id, props); err != nil {
-		return fmt.Errorf("experiment: adding properties to run %s: %w", r.id, err)
+		return errorf("experiment: adding properties to run %s: %w", r.id, err)
 	}
 	return nil
 }
@@ -48,7 +47,7 @@ func (r *Run) AddProperties(ctx context.Context, props map[string]string) error 
 func (r *Run) Properties(ctx context.Context) (map[string]string, error) {
 	props, err := r.st.Properties(ctx, r.id)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: reading properties of run %s: %w", r.id, err)
+		return nil, errorf("experiment: reading properties of run %s: %w", r.id, err)
 	}
 	return props, nil
 }

@@ -71,7 +71,7 @@ func (r *Run) WaitForCompletion(ctx context.Context, opts *WaitOptions) (*RunDet
 			case <-ctx.Done():
 				t.Stop()
 				out.flush()
-				return nil, fmt.Errorf("experiment: stopped waiting for run %s (the run goes on): %w", r.id, ctx.Err())
+				return nil, errorf("experiment: stopped waiting for run %s (the run goes on): %w", r.id, ctx.Err())
 			case <-t.C:
 			}
 		}
