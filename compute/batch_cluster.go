@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
 
 	"github.com/amlgo/amlgo/internal/arm"
 	"github.com/amlgo/amlgo/internal/wsaccess"
@@ -60,9 +62,8 @@ type BatchCluster struct {
 	ws   *workspace.Workspace
 	az   *wsaccess.AzureWorkspace
 
-	mu  sync.Mutex
-	res *arm.ComputeResource
-	op  *runtime.Poller[BatchClusterResult] // pending create operation, nil when none
+	mu sync.Mutex
+	op *runtime.Poller[BatchClusterResult] // pending create operation, nil when none
 }
 
 var (
@@ -71,8 +72,8 @@ var (
 	_ Detacher      = (*BatchCluster)(nil)
 )
 
-func newBatchCluster(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *arm.ComputeResource, op *runtime.Poller[BatchClusterResult]) *BatchCluster {
-	return &BatchCluster{name: res.Name, ws: ws, az: az, res: res, op: op}
+func newBatchCluster(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *armmachinelearning.ComputeResource, op *runtime.Poller[BatchClusterResult]) *BatchCluster {
+	return &BatchCluster{name: deref(res.Name), ws: ws, az: az, op: op}
 }
 
 // Name returns the cluster's name.
@@ -87,7 +88,7 @@ func (c *BatchCluster) Capabilities() Capabilities {
 }
 
 // ID returns the cluster's ARM resource id.
-func (c *BatchCluster) ID() string { return c.az.ID.ComputeID(c.name) }
+func (c *BatchCluster) ID() string { return c.az.ComputeID(c.name) }
 
 // Status reads the cluster's provisioning state from the service.
 func (c *BatchCluster) Status(ctx context.Context) (ProvisioningState, error) {
@@ -110,7 +111,7 @@ func (c *BatchCluster) Detach(ctx context.Context) error {
 
 // Delete deletes the cluster and its nodes, and waits until the service has removed it.
 func (c *BatchCluster) Delete(ctx context.Context) error {
-	return deleteOrDetach(ctx, c.az, c.name, arm.UnderlyingResourceDelete)
+	return deleteOrDetach(ctx, c.az, c.name, armmachinelearning.UnderlyingResourceActionDelete)
 }
 
 // BatchClusterStatus is an AmlCompute cluster's detailed status (azureml-core's
@@ -148,49 +149,41 @@ type ScaleSettings struct {
 	IdleSecondsBeforeScaledown int
 }
 
-func statusFromARM(res *arm.ComputeResource) *BatchClusterStatus {
+func statusFromARM(res *armmachinelearning.ComputeResource) *BatchClusterStatus {
 	st := &BatchClusterStatus{}
-	p := res.Properties
-	if p == nil {
+	if res.Properties == nil || res.Properties.GetCompute() == nil {
 		return st
 	}
-	st.ProvisioningState = ProvisioningState(p.ProvisioningState)
-	st.ProvisioningErrors = serviceErrors(p.ProvisioningErrors)
-	if p.CreatedOn != nil {
-		st.CreatedOn = p.CreatedOn.Time
-	}
-	if p.ModifiedOn != nil {
-		st.ModifiedOn = p.ModifiedOn.Time
-	}
-	aml, err := p.AmlCompute()
-	if err != nil {
+	b := baseOf(res)
+	st.ProvisioningState = ProvisioningState(deref(b.ProvisioningState))
+	st.ProvisioningErrors = serviceErrors(b.ProvisioningErrors)
+	st.CreatedOn, st.ModifiedOn = deref(b.CreatedOn), deref(b.ModifiedOn)
+	aml, ok := res.Properties.(*armmachinelearning.AmlCompute)
+	if !ok || aml.Properties == nil {
 		return st
 	}
-	st.AllocationState, st.VMSize, st.VMPriority = aml.AllocationState, aml.VMSize, aml.VMPriority
-	if aml.AllocationStateTransitionTime != nil {
-		st.AllocationStateTransitionTime = aml.AllocationStateTransitionTime.Time
-	}
-	if aml.CurrentNodeCount != nil {
-		n := int(*aml.CurrentNodeCount)
+	p := aml.Properties
+	st.AllocationState, st.VMSize, st.VMPriority = string(deref(p.AllocationState)), deref(p.VMSize), string(deref(p.VMPriority))
+	st.AllocationStateTransitionTime = deref(p.AllocationStateTransitionTime)
+	if p.CurrentNodeCount != nil {
+		n := int(*p.CurrentNodeCount)
 		st.CurrentNodeCount = &n
 	}
-	if aml.TargetNodeCount != nil {
-		n := int(*aml.TargetNodeCount)
+	if p.TargetNodeCount != nil {
+		n := int(*p.TargetNodeCount)
 		st.TargetNodeCount = &n
 	}
-	if c := aml.NodeStateCounts; c != nil {
-		st.NodeStateCounts = NodeStateCounts{Idle: int(c.IdleNodeCount), Running: int(c.RunningNodeCount),
-			Preparing: int(c.PreparingNodeCount), Unusable: int(c.UnusableNodeCount), Leaving: int(c.LeavingNodeCount),
-			Preempted: int(c.PreemptedNodeCount)}
+	if c := p.NodeStateCounts; c != nil {
+		st.NodeStateCounts = NodeStateCounts{Idle: int(deref(c.IdleNodeCount)), Running: int(deref(c.RunningNodeCount)),
+			Preparing: int(deref(c.PreparingNodeCount)), Unusable: int(deref(c.UnusableNodeCount)), Leaving: int(deref(c.LeavingNodeCount)),
+			Preempted: int(deref(c.PreemptedNodeCount))}
 	}
-	if s := aml.ScaleSettings; s != nil {
-		st.ScaleSettings.MaxNodes = int(s.MaxNodeCount)
-		if s.MinNodeCount != nil {
-			st.ScaleSettings.MinNodes = int(*s.MinNodeCount)
-		}
-		st.ScaleSettings.IdleSecondsBeforeScaledown = durationSeconds(s.NodeIdleTimeBeforeScaleDown)
+	if s := p.ScaleSettings; s != nil {
+		st.ScaleSettings.MaxNodes = int(deref(s.MaxNodeCount))
+		st.ScaleSettings.MinNodes = int(deref(s.MinNodeCount))
+		st.ScaleSettings.IdleSecondsBeforeScaledown = durationSeconds(deref(s.NodeIdleTimeBeforeScaleDown))
 	}
-	st.Errors = serviceErrors(aml.Errors)
+	st.Errors = serviceErrors(p.Errors)
 	return st
 }
 
@@ -201,9 +194,6 @@ func (c *BatchCluster) ClusterStatus(ctx context.Context) (*BatchClusterStatus, 
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	c.res = res
-	c.mu.Unlock()
 	return statusFromARM(res), nil
 }
 
@@ -218,11 +208,11 @@ type BatchClusterResult struct {
 
 // UnmarshalJSON decodes the service's compute resource.
 func (r *BatchClusterResult) UnmarshalJSON(b []byte) error {
-	var res arm.ComputeResource
+	var res armmachinelearning.ComputeResource
 	if err := json.Unmarshal(b, &res); err != nil {
 		return fmt.Errorf("compute: %w", err)
 	}
-	r.Name, r.Status = res.Name, *statusFromARM(&res)
+	r.Name, r.Status = deref(res.Name), *statusFromARM(&res)
 	return nil
 }
 
@@ -242,13 +232,11 @@ func CreateBatchCluster(ctx context.Context, ws *workspace.Workspace, name strin
 	if err != nil {
 		return nil, err
 	}
-	p, body, err := beginCreate(ctx, az, name, cfg)
+	p, err := beginCreate(ctx, az, name, cfg)
 	if err != nil {
 		return nil, err
 	}
-	res := *body
-	res.Name = name
-	return newBatchCluster(ws, az, &res, p), nil
+	return newBatchCluster(ws, az, &armmachinelearning.ComputeResource{Name: &name}, p), nil
 }
 
 // BeginCreateBatchCluster starts creating an AmlCompute cluster (or, with
@@ -261,36 +249,31 @@ func BeginCreateBatchCluster(ctx context.Context, ws *workspace.Workspace, name 
 		return nil, err
 	}
 	if opts != nil && opts.ResumeToken != "" {
-		p, err := arm.BeginCreateOrUpdateComputeAs[BatchClusterResult](ctx, az.Client, az.ID, name, nil, &arm.BeginOptions{ResumeToken: opts.ResumeToken})
+		p, err := arm.Resume[BatchClusterResult](az.Clients, opts.ResumeToken)
 		if err != nil {
 			return nil, fmt.Errorf("compute: resuming cluster creation: %w", err)
 		}
 		return p, nil
 	}
-	p, _, err := beginCreate(ctx, az, name, cfg)
-	return p, err
+	return beginCreate(ctx, az, name, cfg)
 }
 
-func beginCreate(ctx context.Context, az *wsaccess.AzureWorkspace, name string, cfg *BatchClusterConfig) (*runtime.Poller[BatchClusterResult], *arm.ComputeResource, error) {
+func beginCreate(ctx context.Context, az *wsaccess.AzureWorkspace, name string, cfg *BatchClusterConfig) (*runtime.Poller[BatchClusterResult], error) {
 	if err := checkNewName(name); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if cfg == nil {
-		return nil, nil, errors.New("compute: nil BatchClusterConfig")
+		return nil, errors.New("compute: nil BatchClusterConfig")
 	}
 	c := *cfg
 	if err := c.validate(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	body, err := c.request(az.ID, az.Location)
+	p, err := beginCreateOrUpdate[BatchClusterResult](ctx, az, name, c.request(az.SubscriptionID, az.Location))
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("compute: creating AmlCompute %q: %w", name, err)
 	}
-	p, err := arm.BeginCreateOrUpdateComputeAs[BatchClusterResult](ctx, az.Client, az.ID, name, body, nil)
-	if err != nil {
-		return nil, nil, fmt.Errorf("compute: creating AmlCompute %q: %w", name, err)
-	}
-	return p, body, nil
+	return p, nil
 }
 
 // ResumeToken returns a token to follow the cluster's pending creation from another process
@@ -349,7 +332,7 @@ func (c *BatchCluster) WaitForCompletion(ctx context.Context, opts *WaitOptions)
 				perr.Errors = append(st.ProvisioningErrors, st.Errors...)
 			}
 			if len(perr.Errors) == 0 && detail != nil {
-				perr.Errors = []ServiceError{{Code: detail.Code, Message: detail.Message, Target: detail.Target}}
+				perr.Errors = []ServiceError{serviceError(detail)}
 			}
 			return perr
 		}
@@ -476,24 +459,22 @@ func (c *BatchCluster) Update(ctx context.Context, opts *UpdateOptions) error {
 	if s.MinNodes < 0 || s.MaxNodes < s.MinNodes {
 		return fmt.Errorf("%w: Invalid provisioning configuration, max nodes count must be greater than or equal to min nodes count", ErrInvalidProvisioningConfig)
 	}
-	minNodes := int32(s.MinNodes)
-	ss := &arm.ScaleSettings{MaxNodeCount: int32(s.MaxNodes), MinNodeCount: &minNodes}
+	ss := &armmachinelearning.ScaleSettings{MaxNodeCount: to.Ptr(int32(s.MaxNodes)), MinNodeCount: to.Ptr(int32(s.MinNodes))}
 	if s.IdleSecondsBeforeScaledown > 0 {
-		ss.NodeIdleTimeBeforeScaleDown = isoSeconds(s.IdleSecondsBeforeScaledown)
+		ss.NodeIdleTimeBeforeScaleDown = to.Ptr(isoSeconds(s.IdleSecondsBeforeScaledown))
 	}
-	body := &arm.ClusterUpdateParameters{Properties: &arm.ClusterUpdateProperties{
-		Properties: &arm.ScaleSettingsInformation{ScaleSettings: ss}}}
-	p, err := c.az.Client.BeginUpdateCompute(ctx, c.az.ID, c.name, body, nil)
+	body := armmachinelearning.ClusterUpdateParameters{Properties: &armmachinelearning.ClusterUpdateProperties{
+		Properties: &armmachinelearning.ScaleSettingsInformation{ScaleSettings: ss}}}
+	p, err := arm.Begin[BatchClusterResult](ctx, c.az.Clients, func(ctx context.Context) error {
+		_, err := c.az.Clients.Computes.BeginUpdate(ctx, c.az.ResourceGroup, c.az.Name, c.name, body, nil)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("compute: updating %q: %w", c.name, err)
 	}
-	res, err := p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: provisioningPollInterval})
-	if err != nil {
+	if _, err := p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: provisioningPollInterval}); err != nil {
 		return fmt.Errorf("compute: updating %q: %w", c.name, err)
 	}
-	c.mu.Lock()
-	c.res = &res
-	c.mu.Unlock()
 	return nil
 }
 
@@ -512,20 +493,18 @@ type Node struct {
 // ListNodes lists the cluster's nodes (azureml-core's list_nodes), following every page.
 func (c *BatchCluster) ListNodes(ctx context.Context) iter.Seq2[Node, error] {
 	return func(yield func(Node, error) bool) {
-		for p := c.az.Client.NewListNodesPager(c.az.ID, c.name); p.More(); {
+		for p := c.az.Clients.Computes.NewListNodesPager(c.az.ResourceGroup, c.az.Name, c.name, nil); p.More(); {
 			page, err := p.NextPage(ctx)
 			if err != nil {
 				yield(Node{}, fmt.Errorf("compute: listing nodes of %q: %w", c.name, err))
 				return
 			}
 			for _, n := range page.Nodes {
-				node := Node{ID: n.NodeID, PrivateIPAddress: n.PrivateIPAddress, PublicIPAddress: n.PublicIPAddress, State: n.NodeState}
-				if n.Port != nil {
-					node.Port = int(*n.Port)
+				if n == nil {
+					continue
 				}
-				if n.RunID != nil {
-					node.RunID = *n.RunID
-				}
+				node := Node{ID: deref(n.NodeID), PrivateIPAddress: deref(n.PrivateIPAddress), PublicIPAddress: deref(n.PublicIPAddress),
+					State: string(deref(n.NodeState)), Port: int(deref(n.Port)), RunID: deref(n.RunID)}
 				if !yield(node, nil) {
 					return
 				}

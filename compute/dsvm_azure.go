@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/amlgo/amlgo/internal/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
+
 	"github.com/amlgo/amlgo/internal/wsaccess"
 	"github.com/amlgo/amlgo/workspace"
 )
@@ -56,16 +58,20 @@ func CreateDSVM(ctx context.Context, ws *workspace.Workspace, name string, cfg *
 		c.Location = az.Location
 	}
 	port := int32(c.SSHPort)
-	body := &arm.ComputeResource{Location: az.Location,
-		Properties: &arm.Compute{ComputeType: arm.ComputeTypeVirtualMachine, ComputeLocation: c.Location}}
-	if err := body.Properties.SetProperties(arm.VirtualMachineProperties{VirtualMachineSize: c.VMSize, SSHPort: &port}); err != nil {
-		return nil, err
+	body := armmachinelearning.ComputeResource{Location: ptrOrNil(az.Location), Properties: &armmachinelearning.VirtualMachine{
+		ComputeType:     to.Ptr(armmachinelearning.ComputeTypeVirtualMachine),
+		ComputeLocation: ptrOrNil(c.Location),
+		Properties:      &armmachinelearning.VirtualMachineSchemaProperties{VirtualMachineSize: ptrOrNil(c.VMSize), SSHPort: &port},
+	}}
+	p, err := beginCreateOrUpdate[TargetResult](ctx, az, name, body)
+	if err != nil {
+		return nil, fmt.Errorf("compute: creating VM %q: %w", name, err)
 	}
-	res, err := provision(ctx, az, name, "creating VM", body)
+	res, err := provision(ctx, az, name, "creating VM", p)
 	if err != nil {
 		return nil, err
 	}
-	return dsvmFromARM(ws, az, res)
+	return dsvmFromResource(ws, az, res)
 }
 
 // attachRemoteARM attaches an existing VM to an Azure workspace through ARM: it validates the
@@ -95,24 +101,29 @@ func attachRemoteARM(ctx context.Context, d *DSVM) error {
 	if err := a.validate(); err != nil {
 		return err
 	}
-	body, err := a.request(arm.ComputeTypeVirtualMachine, az.Location)
+	body, err := a.request(armmachinelearning.ComputeTypeVirtualMachine, az.Location)
 	if err != nil {
 		return err
 	}
-	res, err := provision(ctx, az, d.name, "attaching VM", body)
+	p, err := beginCreateOrUpdate[TargetResult](ctx, az, d.name, body)
+	if err != nil {
+		return fmt.Errorf("compute: attaching VM %q: %w", d.name, err)
+	}
+	res, err := provision(ctx, az, d.name, "attaching VM", p)
 	if err != nil {
 		return err
 	}
-	vm, err := res.Properties.VirtualMachine()
-	if err != nil {
-		return fmt.Errorf("compute: %w", err)
+	vm, ok := res.Properties.(*armmachinelearning.VirtualMachine)
+	if !ok {
+		return fmt.Errorf("compute: attaching VM %q: the service returned a %s compute", d.name, deref(baseOf(res).ComputeType))
 	}
+	props := deref(vm.Properties)
 	if c.Address == "" {
-		c.Address = vm.Address
+		c.Address = deref(props.Address)
 	}
 	nd := newDSVM(d.ws, d.name, c, nil)
 	d.cfg, d.opts = c, nd.opts
-	d.azure = &dsvmAzure{az: az, created: false, vmSize: vm.VirtualMachineSize, id: res.ID}
+	d.azure = &dsvmAzure{az: az, created: false, vmSize: deref(props.VirtualMachineSize), id: deref(res.ID)}
 	d.remote = d.azure.remoteHost(d.ws, d.name, c, d.opts)
 	d.cfg.Password, d.cfg.PrivateKeyPassphrase = "", "" // the connection has them
 	// Remembered for the rest of the process, so that compute.Get finds them.
@@ -126,27 +137,33 @@ func attachRemoteARM(ctx context.Context, d *DSVM) error {
 // dsvmFromARM builds the DSVM of a VirtualMachine compute resource. The service never returns
 // credentials in GET: a target read back this way knows its address, port and user, and fetches
 // its credentials with listKeys when it first connects (compute/dsvm_azure_keys.go).
-func dsvmFromARM(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *arm.ComputeResource) (*DSVM, error) {
-	vm, err := res.Properties.VirtualMachine()
-	if err != nil {
-		return nil, fmt.Errorf("compute: %w", err)
+func dsvmFromARM(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *armmachinelearning.ComputeResource, vm *armmachinelearning.VirtualMachine) (*DSVM, error) {
+	props := deref(vm.Properties)
+	cfg := RemoteAttachConfig{Address: deref(props.Address), SSHPort: 22, ResourceID: deref(vm.ResourceID)}
+	if props.SSHPort != nil {
+		cfg.SSHPort = int(*props.SSHPort)
 	}
-	cfg := RemoteAttachConfig{Address: vm.Address, SSHPort: 22, ResourceID: res.Properties.ResourceID}
-	if vm.SSHPort != nil {
-		cfg.SSHPort = int(*vm.SSHPort)
-	}
-	if vm.AdministratorAccount != nil {
-		cfg.Username = vm.AdministratorAccount.Username
+	if props.AdministratorAccount != nil {
+		cfg.Username = deref(props.AdministratorAccount.Username)
 	}
 	// A password given in this process (SetPassword) wins; without one, the first connection
 	// fetches the credentials with listKeys. The host key is checked as SetHostKeys said.
-	hk := recalledHostKeys(ws, res.Name)
+	name := deref(res.Name)
+	hk := recalledHostKeys(ws, name)
 	cfg.KnownHostsFile, cfg.HostKey = hk.knownHostsFile, hk.hostKey
-	attached := res.Properties.IsAttachedCompute != nil && *res.Properties.IsAttachedCompute
-	d := newDSVM(ws, res.Name, cfg, nil)
-	d.azure = &dsvmAzure{az: az, created: !attached, vmSize: vm.VirtualMachineSize, id: res.ID}
-	d.remote = d.azure.remoteHost(ws, res.Name, cfg, d.opts)
+	d := newDSVM(ws, name, cfg, nil)
+	d.azure = &dsvmAzure{az: az, created: !deref(vm.IsAttachedCompute), vmSize: deref(props.VirtualMachineSize), id: deref(res.ID)}
+	d.remote = d.azure.remoteHost(ws, name, cfg, d.opts)
 	return d, nil
+}
+
+// dsvmFromResource is dsvmFromARM for a compute that must be a VirtualMachine.
+func dsvmFromResource(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *armmachinelearning.ComputeResource) (*DSVM, error) {
+	vm, ok := res.Properties.(*armmachinelearning.VirtualMachine)
+	if !ok {
+		return nil, fmt.Errorf("compute: %q is a %s compute, not a VirtualMachine", deref(res.Name), deref(baseOf(res).ComputeType))
+	}
+	return dsvmFromARM(ws, az, res, vm)
 }
 
 // IsAttached reports whether the VM was attached to the workspace (azureml's RemoteCompute)
@@ -159,7 +176,7 @@ func (d *DSVM) Delete(ctx context.Context) error {
 	if d.IsAttached() {
 		return fmt.Errorf("%w: Delete is not supported for RemoteCompute object. Try to use detach instead.", ErrUnsupported)
 	}
-	return deleteOrDetach(ctx, d.azure.az, d.name, arm.UnderlyingResourceDelete)
+	return deleteOrDetach(ctx, d.azure.az, d.name, armmachinelearning.UnderlyingResourceActionDelete)
 }
 
 // detachARM detaches a VM attached to an Azure workspace (Compute_Delete with
@@ -169,7 +186,7 @@ func (a *dsvmAzure) detachARM(ctx context.Context, name string) error {
 	if a.created {
 		return fmt.Errorf("%w: Detach is not supported for DSVM object. Try to use delete instead.", ErrUnsupported)
 	}
-	return deleteOrDetach(ctx, a.az, name, arm.UnderlyingResourceDetach)
+	return deleteOrDetach(ctx, a.az, name, armmachinelearning.UnderlyingResourceActionDetach)
 }
 
 // statusARM reads the VM's provisioning state from the service.
@@ -181,5 +198,5 @@ func (a *dsvmAzure) statusARM(ctx context.Context, name string) (ProvisioningSta
 	if err != nil {
 		return ProvisioningUnknown, err
 	}
-	return ProvisioningState(res.Properties.ProvisioningState), nil
+	return ProvisioningState(deref(baseOf(res).ProvisioningState)), nil
 }

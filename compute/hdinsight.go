@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/amlgo/amlgo/internal/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
+
 	"github.com/amlgo/amlgo/internal/wsaccess"
 	"github.com/amlgo/amlgo/workspace"
 )
@@ -76,7 +77,7 @@ func AttachHDInsight(ctx context.Context, ws *workspace.Workspace, name string, 
 		}
 		sub := c.SubscriptionID
 		if sub == "" {
-			sub = az.ID.SubscriptionID
+			sub = az.SubscriptionID
 		}
 		c.ResourceID = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.HDInsight/clusters/%s", sub, c.ResourceGroup, c.ClusterName)
 	}
@@ -88,28 +89,33 @@ func AttachHDInsight(ctx context.Context, ws *workspace.Workspace, name string, 
 	if err := a.validate(); err != nil {
 		return nil, err
 	}
-	body, err := a.request(arm.ComputeTypeHDInsight, az.Location)
+	body, err := a.request(armmachinelearning.ComputeTypeHDInsight, az.Location)
 	if err != nil {
 		return nil, err
 	}
-	res, err := provision(ctx, az, name, "attaching HDInsight", body)
+	p, err := beginCreateOrUpdate[TargetResult](ctx, az, name, body)
+	if err != nil {
+		return nil, fmt.Errorf("compute: attaching HDInsight %q: %w", name, err)
+	}
+	res, err := provision(ctx, az, name, "attaching HDInsight", p)
 	if err != nil {
 		return nil, err
 	}
-	return hdinsightFromARM(ws, az, res)
+	hdi, ok := res.Properties.(*armmachinelearning.HDInsight)
+	if !ok {
+		return nil, fmt.Errorf("compute: attaching HDInsight %q: the service returned a %s compute", name, deref(baseOf(res).ComputeType))
+	}
+	return hdinsightFromARM(ws, az, res, hdi)
 }
 
-func hdinsightFromARM(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *arm.ComputeResource) (*HDInsight, error) {
-	p, err := res.Properties.HDInsight()
-	if err != nil {
-		return nil, fmt.Errorf("compute: %w", err)
-	}
-	h := &HDInsight{name: res.Name, ws: ws, az: az, address: p.Address, sshPort: 22, resource: res.Properties.ResourceID}
+func hdinsightFromARM(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *armmachinelearning.ComputeResource, hdi *armmachinelearning.HDInsight) (*HDInsight, error) {
+	p := deref(hdi.Properties)
+	h := &HDInsight{name: deref(res.Name), ws: ws, az: az, address: deref(p.Address), sshPort: 22, resource: deref(hdi.ResourceID)}
 	if p.SSHPort != nil {
 		h.sshPort = int(*p.SSHPort)
 	}
 	if p.AdministratorAccount != nil {
-		h.username = p.AdministratorAccount.Username
+		h.username = deref(p.AdministratorAccount.Username)
 	}
 	return h, nil
 }
@@ -137,7 +143,7 @@ func (h *HDInsight) Status(ctx context.Context) (ProvisioningState, error) {
 	if err != nil {
 		return ProvisioningUnknown, err
 	}
-	return ProvisioningState(res.Properties.ProvisioningState), nil
+	return ProvisioningState(deref(baseOf(res).ProvisioningState)), nil
 }
 
 // Start is not implemented yet: running Spark jobs on HDInsight comes in a later version.
@@ -147,7 +153,7 @@ func (h *HDInsight) Start(ctx context.Context, job *Job) (Execution, error) {
 
 // Detach removes the cluster from the workspace; the cluster itself is untouched.
 func (h *HDInsight) Detach(ctx context.Context) error {
-	return deleteOrDetach(ctx, h.az, h.name, arm.UnderlyingResourceDetach)
+	return deleteOrDetach(ctx, h.az, h.name, armmachinelearning.UnderlyingResourceActionDetach)
 }
 
 // Delete is refused: an attached cluster is detached, not deleted.

@@ -61,7 +61,7 @@ func TestGetAzureWorkspace(t *testing.T) {
 	az, ok := wsaccess.Azure(ws)
 	require.True(t, ok)
 	assert.Equal(t, "eastus2", az.Location)
-	assert.Equal(t, id.String(), az.ID.String())
+	assert.Equal(t, id.String(), az.ID())
 
 	local, err := workspace.Open(t.TempDir(), nil)
 	require.NoError(t, err)
