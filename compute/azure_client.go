@@ -175,21 +175,6 @@ func checkNewName(name string) error {
 	return nil
 }
 
-// deleteOrDetach runs Compute_Delete with the action and waits for it to finish.
-func deleteOrDetach(ctx context.Context, az *wsaccess.AzureWorkspace, name string, action armmachinelearning.UnderlyingResourceAction) error {
-	p, err := arm.Begin[DeleteResult](ctx, az.Clients, func(ctx context.Context) error {
-		_, err := az.Clients.Computes.BeginDelete(ctx, az.ResourceGroup, az.Name, name, action, nil)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("compute: %s %q: %w", strings.ToLower(string(action)), name, err)
-	}
-	if _, err := p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: provisioningPollInterval}); err != nil {
-		return fmt.Errorf("compute: %s %q: %w", strings.ToLower(string(action)), name, err)
-	}
-	return nil
-}
-
 // waitOperation polls a provisioning operation as azureml-core's
 // ComputeTarget._wait_for_completion: it writes the operation state, a dot per poll and the
 // new state on each change, then `Provisioning operation finished, operation "<state>"`.
@@ -243,59 +228,4 @@ func capitalize(s string) string {
 func isResponseError(err error) bool {
 	var re *azcore.ResponseError
 	return errors.As(err, &re)
-}
-
-// DeleteResult is the result of the pollers of BeginDelete and BeginDetach: the service
-// returns no body once a compute is deleted or detached.
-type DeleteResult struct{}
-
-// TargetResult is the final result of the pollers of BeginCreateDSVM, BeginAttachRemote and
-// BeginAttachHDInsight: the compute as the service reports it once the operation has finished.
-// compute.Get returns the target itself.
-type TargetResult struct {
-	// Name and ID are the compute's name and ARM resource id.
-	Name, ID string
-	// Type is the compute's type: TypeVirtualMachine or TypeHDInsight.
-	Type Type
-	// ProvisioningState is the compute's provisioning state.
-	ProvisioningState ProvisioningState
-	// Attached is true for a compute attached to the workspace, false for one it created.
-	Attached bool
-	// Address and SSHPort are the SSH endpoint; ResourceID the ARM id of the underlying resource
-	// ("" when attached by address); VMSize the VM's size (VMs only).
-	Address    string
-	SSHPort    int
-	ResourceID string
-	VMSize     string
-}
-
-// UnmarshalJSON decodes the service's compute resource.
-func (r *TargetResult) UnmarshalJSON(b []byte) error {
-	var res armmachinelearning.ComputeResource
-	if err := json.Unmarshal(b, &res); err != nil {
-		return fmt.Errorf("compute: %w", err)
-	}
-	*r = TargetResult{Name: deref(res.Name), ID: deref(res.ID)}
-	if res.Properties == nil || res.Properties.GetCompute() == nil {
-		return nil
-	}
-	base := baseOf(&res)
-	r.Type, r.ProvisioningState = Type(deref(base.ComputeType)), ProvisioningState(deref(base.ProvisioningState))
-	r.Attached, r.ResourceID = deref(base.IsAttachedCompute), deref(base.ResourceID)
-	var ssh *int32
-	switch p := res.Properties.(type) {
-	case *armmachinelearning.VirtualMachine:
-		if v := p.Properties; v != nil {
-			r.Address, r.VMSize, ssh = deref(v.Address), deref(v.VirtualMachineSize), v.SSHPort
-		}
-	case *armmachinelearning.HDInsight:
-		if v := p.Properties; v != nil {
-			r.Address, ssh = deref(v.Address), v.SSHPort
-		}
-	}
-	r.SSHPort = 22
-	if ssh != nil {
-		r.SSHPort = int(*ssh)
-	}
-	return nil
 }

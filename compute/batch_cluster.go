@@ -10,7 +10,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
 
-	"github.com/amlgo/amlgo/internal/arm"
 	"github.com/amlgo/amlgo/internal/wsaccess"
 	"github.com/amlgo/amlgo/workspace"
 )
@@ -106,8 +105,15 @@ func (c *BatchCluster) Detach(ctx context.Context) error {
 }
 
 // Delete deletes the cluster and its nodes, and waits until the service has removed it.
+// BeginDelete is the non-blocking form.
 func (c *BatchCluster) Delete(ctx context.Context) error {
 	return deleteOrDetach(ctx, c.az, c.name, armmachinelearning.UnderlyingResourceActionDelete)
+}
+
+// BeginDelete starts deleting the cluster and its nodes, as Delete does, and returns the
+// operation's poller (see BeginOptions), done once the service has removed the cluster.
+func (c *BatchCluster) BeginDelete(ctx context.Context, opts *BeginOptions) (*runtime.Poller[DeleteResult], error) {
+	return beginDelete(ctx, c.az, c.name, armmachinelearning.UnderlyingResourceActionDelete, opts)
 }
 
 // BatchClusterResult is the final result of BeginCreateBatchCluster's poller: the cluster's
@@ -129,17 +135,11 @@ func (r *BatchClusterResult) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// BeginCreateOptions are the options of BeginCreateBatchCluster.
-type BeginCreateOptions struct {
-	// ResumeToken resumes polling a creation started earlier (from Poller.ResumeToken, maybe
-	// in another process); name and cfg are then ignored.
-	ResumeToken string
-}
-
 // CreateBatchCluster starts creating an AmlCompute cluster on an Azure workspace, as
 // azureml-core's ComputeTarget.create(ws, name, AmlCompute.provisioning_configuration(...)):
 // it validates cfg with azureml's messages, sends the creation request and returns the
-// cluster without waiting; call WaitForCompletion to follow the provisioning.
+// cluster without waiting; call WaitForCompletion to follow the provisioning, as azureml-core's
+// wait_for_completion does. BeginCreateBatchCluster returns the operation's poller instead.
 func CreateBatchCluster(ctx context.Context, ws *workspace.Workspace, name string, cfg *BatchClusterConfig) (*BatchCluster, error) {
 	az, err := azureOf(ws, "CreateBatchCluster")
 	if err != nil {
@@ -152,21 +152,19 @@ func CreateBatchCluster(ctx context.Context, ws *workspace.Workspace, name strin
 	return newBatchCluster(ws, az, &armmachinelearning.ComputeResource{Name: &name}, p), nil
 }
 
-// BeginCreateBatchCluster starts creating an AmlCompute cluster (or, with
-// opts.ResumeToken, resumes following a creation) and returns the operation's poller: its
-// PollUntilDone returns the cluster's final status, or an *azcore.ResponseError when the
-// provisioning failed.
-func BeginCreateBatchCluster(ctx context.Context, ws *workspace.Workspace, name string, cfg *BatchClusterConfig, opts *BeginCreateOptions) (*runtime.Poller[BatchClusterResult], error) {
+// BeginCreateBatchCluster starts creating an AmlCompute cluster, validating cfg as
+// CreateBatchCluster does, and returns the operation's poller (see BeginOptions): its
+// PollUntilDone returns the cluster's name and status once provisioned, or an
+// *azcore.ResponseError when the provisioning failed. With opts.ResumeToken it continues a
+// creation started earlier (also one from CreateBatchCluster: BatchCluster.ResumeToken); name
+// and cfg are then ignored.
+func BeginCreateBatchCluster(ctx context.Context, ws *workspace.Workspace, name string, cfg *BatchClusterConfig, opts *BeginOptions) (*runtime.Poller[BatchClusterResult], error) {
 	az, err := azureOf(ws, "BeginCreateBatchCluster")
 	if err != nil {
 		return nil, err
 	}
-	if opts != nil && opts.ResumeToken != "" {
-		p, err := arm.Resume[BatchClusterResult](az.Clients, opts.ResumeToken)
-		if err != nil {
-			return nil, fmt.Errorf("compute: resuming cluster creation: %w", err)
-		}
-		return p, nil
+	if opts.resuming() {
+		return resume[BatchClusterResult](az, opts, "cluster creation")
 	}
 	return beginCreate(ctx, az, name, cfg)
 }
@@ -190,7 +188,7 @@ func beginCreate(ctx context.Context, az *wsaccess.AzureWorkspace, name string, 
 }
 
 // ResumeToken returns a token to follow the cluster's pending creation from another process
-// (BeginCreateBatchCluster with BeginCreateOptions.ResumeToken); "" when none is pending.
+// (BeginCreateBatchCluster with BeginOptions.ResumeToken); "" when none is pending.
 func (c *BatchCluster) ResumeToken() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -19,27 +19,48 @@ type UpdateOptions struct {
 
 // Update changes the cluster's scale settings, as azureml-core's AmlCompute.update, and waits
 // for the service to apply them. Fields left nil keep their current value; nil opts changes
-// nothing.
+// nothing. BeginUpdate is the non-blocking form.
 func (c *BatchCluster) Update(ctx context.Context, opts *UpdateOptions) error {
-	if opts == nil || (opts.MinNodes == nil && opts.MaxNodes == nil && opts.IdleSecondsBeforeScaledown == nil) {
+	if opts.empty() {
 		return nil
 	}
-	st, err := c.ClusterStatus(ctx)
+	p, err := c.BeginUpdate(ctx, opts, nil)
 	if err != nil {
 		return err
 	}
+	if _, err := p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: provisioningPollInterval}); err != nil {
+		return fmt.Errorf("compute: updating %q: %w", c.name, err)
+	}
+	return nil
+}
+
+// BeginUpdate starts changing the cluster's scale settings, as Update does, and returns the
+// operation's poller (see BeginOptions): its result is the cluster's name and status once the
+// service has applied them. upd must change at least one setting. With opts.ResumeToken it
+// continues an update started earlier; upd is then ignored.
+func (c *BatchCluster) BeginUpdate(ctx context.Context, upd *UpdateOptions, opts *BeginOptions) (*runtime.Poller[BatchClusterResult], error) {
+	if opts.resuming() {
+		return resume[BatchClusterResult](c.az, opts, "cluster update")
+	}
+	if upd.empty() {
+		return nil, fmt.Errorf("compute: updating %q: UpdateOptions change no scale setting", c.name)
+	}
+	st, err := c.ClusterStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
 	s := st.ScaleSettings
-	if opts.MinNodes != nil {
-		s.MinNodes = *opts.MinNodes
+	if upd.MinNodes != nil {
+		s.MinNodes = *upd.MinNodes
 	}
-	if opts.MaxNodes != nil {
-		s.MaxNodes = *opts.MaxNodes
+	if upd.MaxNodes != nil {
+		s.MaxNodes = *upd.MaxNodes
 	}
-	if opts.IdleSecondsBeforeScaledown != nil {
-		s.IdleSecondsBeforeScaledown = *opts.IdleSecondsBeforeScaledown
+	if upd.IdleSecondsBeforeScaledown != nil {
+		s.IdleSecondsBeforeScaledown = *upd.IdleSecondsBeforeScaledown
 	}
 	if s.MinNodes < 0 || s.MaxNodes < s.MinNodes {
-		return fmt.Errorf("%w: Invalid provisioning configuration, max nodes count must be greater than or equal to min nodes count", ErrInvalidProvisioningConfig)
+		return nil, fmt.Errorf("%w: Invalid provisioning configuration, max nodes count must be greater than or equal to min nodes count", ErrInvalidProvisioningConfig)
 	}
 	ss := &armmachinelearning.ScaleSettings{MaxNodeCount: to.Ptr(int32(s.MaxNodes)), MinNodeCount: to.Ptr(int32(s.MinNodes))}
 	if s.IdleSecondsBeforeScaledown > 0 {
@@ -52,10 +73,12 @@ func (c *BatchCluster) Update(ctx context.Context, opts *UpdateOptions) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("compute: updating %q: %w", c.name, err)
+		return nil, fmt.Errorf("compute: updating %q: %w", c.name, err)
 	}
-	if _, err := p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: provisioningPollInterval}); err != nil {
-		return fmt.Errorf("compute: updating %q: %w", c.name, err)
-	}
-	return nil
+	return p, nil
+}
+
+// empty reports whether o changes nothing.
+func (o *UpdateOptions) empty() bool {
+	return o == nil || (o.MinNodes == nil && o.MaxNodes == nil && o.IdleSecondsBeforeScaledown == nil)
 }

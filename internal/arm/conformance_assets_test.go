@@ -57,9 +57,9 @@ var assetGaps = map[string][]string{
 	"examples/Job/CommandJob/createOrUpdate.json 201":     {"$.properties.parentJobName"},
 	"examples/Job/CommandJob/createOrUpdate.json request": {"$.properties.parentJobName"},
 	// ContainerGroupProperties.isCreatedFromStandbyPool (2025-09-01) is not in 2023-05-01.
-	"containerinstance-2025-09-01/examples/ContainerGroupsDelete.json 200":             {"$.properties.isCreatedFromStandbyPool"},
-	"containerinstance-2025-09-01/examples/ContainerGroupsGet_Failed.json 200":         {"$.properties.isCreatedFromStandbyPool"},
-	"containerinstance-2025-09-01/examples/ContainerGroupsGet_Succeeded.json 200":      {"$.properties.isCreatedFromStandbyPool"},
+	"containerinstance-2025-09-01/examples/ContainerGroupsDelete.json 200":              {"$.properties.isCreatedFromStandbyPool"},
+	"containerinstance-2025-09-01/examples/ContainerGroupsGet_Failed.json 200":          {"$.properties.isCreatedFromStandbyPool"},
+	"containerinstance-2025-09-01/examples/ContainerGroupsGet_Succeeded.json 200":       {"$.properties.isCreatedFromStandbyPool"},
 	"containerinstance-2025-09-01/examples/ContainerGroupsListByResourceGroup.json 200": {"$.value[*].properties.isCreatedFromStandbyPool"},
 }
 
