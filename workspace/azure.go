@@ -14,7 +14,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	azarm "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
 
 	"github.com/amlgo/amlgo/internal/arm"
@@ -176,19 +175,10 @@ func (o *GetOptions) orDefault() GetOptions {
 	return out
 }
 
-// newClients returns the Resource Manager clients of a subscription; a nil cred means
-// DefaultAzureCredential.
+// newClients returns the Resource Manager clients of a subscription.
 func newClients(cred azcore.TokenCredential, subscriptionID string, o GetOptions) (*arm.Clients, error) {
 	if cred == nil {
-		var opts *azidentity.DefaultAzureCredentialOptions
-		if o.ClientOptions != nil {
-			opts = &azidentity.DefaultAzureCredentialOptions{ClientOptions: o.ClientOptions.ClientOptions}
-		}
-		c, err := azidentity.NewDefaultAzureCredential(opts)
-		if err != nil {
-			return nil, fmt.Errorf("workspace: %w", err)
-		}
-		cred = c
+		return nil, errNoCredential
 	}
 	c, err := arm.NewClients(subscriptionID, cred, o.ClientOptions)
 	if err != nil {
@@ -197,10 +187,16 @@ func newClients(cred azcore.TokenCredential, subscriptionID string, o GetOptions
 	return c, nil
 }
 
+// errNoCredential is the error of a nil credential. amlgo does not pick a credential itself, so
+// that programs using only local workspaces do not link azidentity and MSAL.
+var errNoCredential = errors.New("workspace: nil credential: pass an azcore.TokenCredential, " +
+	"e.g. the one azidentity.NewDefaultAzureCredential returns (az login, environment, managed identity)")
+
 // Get returns the Azure workspace id, as azureml-core's Workspace.get: it reads the workspace
 // from Resource Manager (an error wrapping ErrNotFound and the *azcore.ResponseError when it
-// does not exist) and opens its local run history (GetOptions.Dir). cred nil means
-// azidentity's DefaultAzureCredential. The caller must Close the workspace.
+// does not exist) and opens its local run history (GetOptions.Dir). cred authenticates the
+// requests, as in the Azure SDK for Go: usually azidentity.NewDefaultAzureCredential's (see
+// the FromConfig example). The caller must Close the workspace.
 func Get(ctx context.Context, cred azcore.TokenCredential, id ID, opts *GetOptions) (*Workspace, error) {
 	o := opts.orDefault()
 	if err := id.validate(); err != nil {
@@ -257,7 +253,7 @@ func historyKey(id ID) string {
 }
 
 // List lists the Azure workspaces of a resource group, as azureml-core's Workspace.list.
-// cred nil means DefaultAzureCredential; only opts.ClientOptions is used.
+// cred authenticates the requests, as for Get; only opts.ClientOptions is used.
 func List(ctx context.Context, cred azcore.TokenCredential, subscriptionID, resourceGroup string, opts *GetOptions) iter.Seq2[AzureInfo, error] {
 	return func(yield func(AzureInfo, error) bool) {
 		clients, err := newClients(cred, subscriptionID, opts.orDefault())

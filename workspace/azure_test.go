@@ -116,6 +116,18 @@ func TestGetNotFound(t *testing.T) {
 	assert.ErrorContains(t, err, "workspace: ")
 }
 
+// amlgo picks no credential itself: a nil one is an error saying what to pass.
+func TestGetNeedsCredential(t *testing.T) {
+	srv, id := fakeWorkspace(t)
+	_, err := workspace.Get(context.Background(), nil, id, opts(srv, t.TempDir()))
+	assert.EqualError(t, err, "workspace: nil credential: pass an azcore.TokenCredential, e.g. the one "+
+		"azidentity.NewDefaultAzureCredential returns (az login, environment, managed identity)")
+	for _, err := range workspace.List(context.Background(), nil, "sub-1", "rg-1", nil) {
+		assert.ErrorContains(t, err, "workspace: nil credential")
+	}
+	assert.Empty(t, srv.Requests(), "nothing was sent")
+}
+
 func TestList(t *testing.T) {
 	srv, _ := fakeWorkspace(t)
 	srv.NewWorkspace("sub-1", "rg-1", "ws2", "westus")
