@@ -41,6 +41,11 @@ var routes = []route{
 	{http.MethodGet, mlCompute + "/listNodes", APIVersion, (*Server).listNodes},
 	{http.MethodPost, mlCompute + "/listKeys", APIVersion, (*Server).listKeys},
 
+	{http.MethodPut, mlWorkspace + "/codes/{name}/versions/{version}", APIVersion, func(s *Server, c *call) { s.putAssetVersion(c, "codes") }},
+	{http.MethodGet, mlWorkspace + "/codes/{name}/versions/{version}", APIVersion, func(s *Server, c *call) { s.getAssetVersion(c, "codes") }},
+	{http.MethodPut, mlWorkspace + "/environments/{name}/versions/{version}", APIVersion, func(s *Server, c *call) { s.putAssetVersion(c, "environments") }},
+	{http.MethodGet, mlWorkspace + "/environments/{name}/versions/{version}", APIVersion, func(s *Server, c *call) { s.getAssetVersion(c, "environments") }},
+
 	{http.MethodGet, mlLocation + "/computeOperationsStatus/{operationId}", APIVersion, (*Server).operationStatus},
 	{http.MethodGet, mlLocation + "/computeOperationsResults/{operationId}", APIVersion, (*Server).operationResult},
 }

@@ -1,15 +1,16 @@
 // Package armfake is an in-process fake of the Azure Resource Manager operations amlgo uses
-// (Microsoft.MachineLearningServices workspaces and computes), served over TLS by
-// net/http/httptest, for Microsoft's generated clients (armmachinelearning/v4) to run against. It
-// follows the REST specification at the api-version those clients send: status codes,
-// Azure-AsyncOperation and Location headers of long-running operations, ErrorResponse bodies,
-// nextLink paging, the api-version on every request. Tests can inject 429/503 responses with
-// Retry-After, make provisioning fail, and inspect every request. Secrets sent in a PUT are never
-// stored, and a response that would contain one fails the test.
+// (Microsoft.MachineLearningServices workspaces, computes, and code and environment versions),
+// served over TLS by net/http/httptest, for Microsoft's generated clients (armmachinelearning/v4)
+// to run against. It follows the REST specification at the api-version those clients send:
+// status codes, Azure-AsyncOperation and Location headers of long-running operations,
+// ErrorResponse bodies, nextLink paging, the api-version on every request. Tests can inject
+// 429/503 responses with Retry-After, make provisioning fail, and inspect every request. Secrets
+// sent in a PUT are never stored, and a response that would contain one fails the test.
 //
 // Operations are rows of one routing table (router.go): a method, a path pattern and the
-// api-version of its resource provider. A new resource type (code and environment versions,
-// jobs, datastores, container groups) is a few rows and a file of handlers.
+// api-version of its resource provider. A new resource type (jobs, datastores, container
+// groups) is a few rows and a file of handlers, as code and environment versions are
+// (assets.go).
 package armfake
 
 import (
@@ -73,6 +74,7 @@ type Server struct {
 	requests   []Request
 	secrets    []string
 	keys       map[string]json.RawMessage // listKeys bodies by computeKey
+	assets     map[string]map[string]any  // code and environment versions by assetKey
 	injected   []injection
 	failNext   *failure
 	opSeq      int
