@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -126,6 +127,23 @@ func TestGetNeedsCredential(t *testing.T) {
 		assert.ErrorContains(t, err, "workspace: nil credential")
 	}
 	assert.Empty(t, srv.Requests(), "nothing was sent")
+}
+
+// A program using only local workspaces links neither azidentity nor MSAL: amlgo takes the
+// caller's credential and never builds one itself.
+func TestLocalProgramsDoNotLinkAzidentity(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		testenv.SkipOrFail(t, "the go command is not on PATH")
+	}
+	cmd := exec.Command(gobin, "list", "-deps", "./examples/train-on-local")
+	cmd.Dir = testenv.RepoRoot(t)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	deps := string(out)
+	require.Contains(t, deps, "github.com/amlgo/amlgo/workspace\n")
+	assert.NotContains(t, deps, "github.com/Azure/azure-sdk-for-go/sdk/azidentity")
+	assert.NotContains(t, deps, "github.com/AzureAD/microsoft-authentication-library-for-go")
 }
 
 func TestList(t *testing.T) {
