@@ -104,8 +104,8 @@ func FindConfig(path string) (string, error) {
 }
 
 // FromConfig returns the Azure workspace named by the configuration file found from path
-// (see FindConfig), as azureml-core's Workspace.from_config. cred nil means
-// DefaultAzureCredential. The caller must Close the workspace.
+// (see FindConfig), as azureml-core's Workspace.from_config. cred authenticates the requests
+// (see Get). The caller must Close the workspace.
 func FromConfig(ctx context.Context, cred azcore.TokenCredential, path string, opts *GetOptions) (*Workspace, error) {
 	file, err := FindConfig(path)
 	if err != nil {
