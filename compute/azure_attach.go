@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
 
 	"github.com/amlgo/amlgo/internal/arm"
 	"github.com/amlgo/amlgo/internal/wsaccess"
@@ -42,41 +44,56 @@ func (a *sshAttach) validate() error {
 
 // request builds the attach body. The password or the private key (read from its file) and
 // its passphrase go into the body only: nothing else keeps them.
-func (a *sshAttach) request(computeType, location string) (*arm.ComputeResource, error) {
+func (a *sshAttach) request(computeType armmachinelearning.ComputeType, location string) (armmachinelearning.ComputeResource, error) {
 	port := int32(a.SSHPort)
 	if port == 0 {
 		port = 22
 	}
-	creds := &arm.SSHCredentials{Username: a.Username, Password: a.Password}
+	creds := &armmachinelearning.VirtualMachineSSHCredentials{Username: ptrOrNil(a.Username), Password: ptrOrNil(a.Password)}
+	passphrase := ""
 	if a.PrivateKeyFile != "" {
 		p, err := absUserPath(a.PrivateKeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("%w: Error while reading key information: %w", ErrInvalidAttachConfig, err)
+			return armmachinelearning.ComputeResource{}, fmt.Errorf("%w: Error while reading key information: %w", ErrInvalidAttachConfig, err)
 		}
 		key, err := os.ReadFile(p)
 		if err != nil {
-			return nil, fmt.Errorf("%w: Error while reading key information: %w", ErrInvalidAttachConfig, err)
+			return armmachinelearning.ComputeResource{}, fmt.Errorf("%w: Error while reading key information: %w", ErrInvalidAttachConfig, err)
 		}
-		creds.PrivateKeyData, creds.Passphrase = string(key), a.PrivateKeyPassphrase
+		creds.PrivateKeyData, passphrase = to.Ptr(string(key)), a.PrivateKeyPassphrase
 	}
-	props := map[string]any{"sshPort": port, "administratorAccount": creds}
-	if a.Address != "" {
-		props["address"] = a.Address
+	var c armmachinelearning.ComputeClassification
+	switch computeType {
+	case armmachinelearning.ComputeTypeHDInsight:
+		c = &armmachinelearning.HDInsight{ComputeType: to.Ptr(computeType), ResourceID: ptrOrNil(a.ResourceID),
+			Properties: &armmachinelearning.HDInsightProperties{Address: ptrOrNil(a.Address), SSHPort: &port, AdministratorAccount: creds}}
+	default:
+		c = &armmachinelearning.VirtualMachine{ComputeType: to.Ptr(computeType), ResourceID: ptrOrNil(a.ResourceID),
+			Properties: &armmachinelearning.VirtualMachineSchemaProperties{Address: ptrOrNil(a.Address), SSHPort: &port, AdministratorAccount: creds}}
 	}
-	res := &arm.ComputeResource{Location: location, Properties: &arm.Compute{ComputeType: computeType, ResourceID: a.ResourceID}}
-	if err := res.Properties.SetProperties(props); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return armmachinelearning.ComputeResource{Location: ptrOrNil(location), Properties: &arm.SSHAttach{Compute: c, Passphrase: passphrase}}, nil
 }
 
-// provision sends a create or attach body, waits for the operation and returns the compute.
-// A failed operation is a *ProvisioningError with the service's provisioning errors.
-func provision(ctx context.Context, az *wsaccess.AzureWorkspace, name, what string, body *arm.ComputeResource) (*arm.ComputeResource, error) {
-	p, err := az.Client.BeginCreateOrUpdateCompute(ctx, az.ID, name, body, nil)
-	if err != nil {
-		return nil, fmt.Errorf("compute: %s %q: %w", what, name, err)
+// ptrOrNil returns &s, or nil for "" (a member the request leaves out).
+func ptrOrNil(s string) *string {
+	if s == "" {
+		return nil
 	}
+	return &s
+}
+
+// beginCreateOrUpdate sends a compute's create or attach body with the Computes client and
+// returns the operation's poller, whose final compute decodes into T.
+func beginCreateOrUpdate[T any](ctx context.Context, az *wsaccess.AzureWorkspace, name string, body armmachinelearning.ComputeResource) (*runtime.Poller[T], error) {
+	return arm.Begin[T](ctx, az.Clients, func(ctx context.Context) error {
+		_, err := az.Clients.Computes.BeginCreateOrUpdate(ctx, az.ResourceGroup, az.Name, name, body, nil)
+		return err
+	})
+}
+
+// provision waits for a create or attach operation and returns the compute. A failed operation
+// is a *ProvisioningError with the service's provisioning errors.
+func provision[T any](ctx context.Context, az *wsaccess.AzureWorkspace, name, what string, p *runtime.Poller[T]) (*armmachinelearning.ComputeResource, error) {
 	_, perr := p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: provisioningPollInterval})
 	if perr != nil && !isResponseError(perr) {
 		return nil, fmt.Errorf("compute: %s %q: %w", what, name, perr)
@@ -85,12 +102,12 @@ func provision(ctx context.Context, az *wsaccess.AzureWorkspace, name, what stri
 	if err != nil {
 		return nil, err
 	}
-	if perr != nil || res.Properties.ProvisioningState == "Failed" || res.Properties.ProvisioningState == "Canceled" {
-		state := res.Properties.ProvisioningState
+	b := baseOf(res)
+	if state := deref(b.ProvisioningState); perr != nil || state == armmachinelearning.ProvisioningStateFailed || state == armmachinelearning.ProvisioningStateCanceled {
 		if state == "" {
-			state = "Failed"
+			state = armmachinelearning.ProvisioningStateFailed
 		}
-		return nil, &ProvisioningError{Target: name, State: state, Errors: serviceErrors(res.Properties.ProvisioningErrors), Err: perr}
+		return nil, &ProvisioningError{Target: name, State: string(state), Errors: serviceErrors(b.ProvisioningErrors), Err: perr}
 	}
 	return res, nil
 }

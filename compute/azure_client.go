@@ -11,6 +11,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
 
 	"github.com/amlgo/amlgo/internal/arm"
 	"github.com/amlgo/amlgo/internal/wsaccess"
@@ -57,15 +58,28 @@ func (e ServiceError) String() string {
 	return e.Code + ": " + e.Message
 }
 
-func serviceErrors(in []arm.ErrorResponse) []ServiceError {
+func serviceErrors(in []*armmachinelearning.ErrorResponse) []ServiceError {
 	var out []ServiceError
 	for _, e := range in {
-		if e.Error == nil {
+		if e == nil || e.Error == nil {
 			continue
 		}
-		out = append(out, ServiceError{Code: e.Error.Code, Message: e.Error.Message, Target: e.Error.Target})
+		out = append(out, serviceError(e.Error))
 	}
 	return out
+}
+
+func serviceError(e *armmachinelearning.ErrorDetail) ServiceError {
+	return ServiceError{Code: deref(e.Code), Message: deref(e.Message), Target: deref(e.Target)}
+}
+
+// deref returns *p, or the zero value for nil.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
 }
 
 func formatErrors(errs []ServiceError) string {
@@ -83,18 +97,23 @@ func notFound(name string, cause error) error {
 }
 
 // getARM reads a compute from Resource Manager.
-func getARM(ctx context.Context, az *wsaccess.AzureWorkspace, name string) (*arm.ComputeResource, error) {
-	res, err := az.Client.GetCompute(ctx, az.ID, name)
+func getARM(ctx context.Context, az *wsaccess.AzureWorkspace, name string) (*armmachinelearning.ComputeResource, error) {
+	resp, err := az.Clients.Computes.Get(ctx, az.ResourceGroup, az.Name, name, nil)
 	if arm.IsNotFound(err) {
 		return nil, notFound(name, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("compute: getting %q: %w", name, err)
 	}
-	if res.Properties == nil {
+	if resp.Properties == nil || resp.Properties.GetCompute() == nil {
 		return nil, fmt.Errorf("compute: getting %q: the service returned no properties", name)
 	}
-	return res, nil
+	return &resp.ComputeResource, nil
+}
+
+// baseOf returns the properties every compute type has.
+func baseOf(res *armmachinelearning.ComputeResource) *armmachinelearning.Compute {
+	return res.Properties.GetCompute()
 }
 
 // getAzure returns the Azure workspace's target name, typed by its computeType.
@@ -111,14 +130,13 @@ func getAzure(ctx context.Context, ws *workspace.Workspace, az *wsaccess.AzureWo
 
 // listAzure returns the Azure workspace's targets, following every page.
 func listAzure(ctx context.Context, ws *workspace.Workspace, az *wsaccess.AzureWorkspace, out map[string]ComputeTarget) error {
-	for p := az.Client.NewListComputesPager(az.ID); p.More(); {
+	for p := az.Clients.Computes.NewListPager(az.ResourceGroup, az.Name, nil); p.More(); {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return fmt.Errorf("compute: listing targets: %w", err)
 		}
-		for i := range page.Value {
-			res := &page.Value[i]
-			if res.Properties == nil {
+		for _, res := range page.Value {
+			if res == nil || res.Properties == nil || res.Properties.GetCompute() == nil {
 				continue
 			}
 			t, err := targetFromARM(ws, az, res)
@@ -131,15 +149,16 @@ func listAzure(ctx context.Context, ws *workspace.Workspace, az *wsaccess.AzureW
 	return nil
 }
 
-// targetFromARM builds the typed target of a compute resource.
-func targetFromARM(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *arm.ComputeResource) (ComputeTarget, error) {
-	switch res.Properties.ComputeType {
-	case arm.ComputeTypeAmlCompute:
+// targetFromARM builds the typed target of a compute resource (its properties decoded by
+// computeType).
+func targetFromARM(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *armmachinelearning.ComputeResource) (ComputeTarget, error) {
+	switch p := res.Properties.(type) {
+	case *armmachinelearning.AmlCompute:
 		return newBatchCluster(ws, az, res, nil), nil
-	case arm.ComputeTypeVirtualMachine:
-		return dsvmFromARM(ws, az, res)
-	case arm.ComputeTypeHDInsight:
-		return hdinsightFromARM(ws, az, res)
+	case *armmachinelearning.VirtualMachine:
+		return dsvmFromARM(ws, az, res, p)
+	case *armmachinelearning.HDInsight:
+		return hdinsightFromARM(ws, az, res, p)
 	default:
 		return newAzureTarget(ws, az, res), nil
 	}
@@ -156,22 +175,10 @@ func checkNewName(name string) error {
 	return nil
 }
 
-// deleteOrDetach runs Compute_Delete with the action and waits for it to finish.
-func deleteOrDetach(ctx context.Context, az *wsaccess.AzureWorkspace, name, action string) error {
-	p, err := az.Client.BeginDeleteCompute(ctx, az.ID, name, action, nil)
-	if err != nil {
-		return fmt.Errorf("compute: %s %q: %w", strings.ToLower(action), name, err)
-	}
-	if _, err := p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: provisioningPollInterval}); err != nil {
-		return fmt.Errorf("compute: %s %q: %w", strings.ToLower(action), name, err)
-	}
-	return nil
-}
-
-// operationWaiter polls a provisioning operation as azureml-core's
+// waitOperation polls a provisioning operation as azureml-core's
 // ComputeTarget._wait_for_completion: it writes the operation state, a dot per poll and the
 // new state on each change, then `Provisioning operation finished, operation "<state>"`.
-func waitOperation[T any](ctx context.Context, p *runtime.Poller[T], out io.Writer) (string, *arm.ErrorDetail, error) {
+func waitOperation[T any](ctx context.Context, p *runtime.Poller[T], out io.Writer) (string, *armmachinelearning.ErrorDetail, error) {
 	resp, err := p.Poll(ctx)
 	if err != nil {
 		return "", nil, err

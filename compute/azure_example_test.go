@@ -11,8 +11,8 @@ import (
 )
 
 // The provisioning of an AmlCompute cluster, as in azureml-core's notebooks. The example runs
-// against amlgo's fake Resource Manager; with a real workspace, use workspace.FromConfig and
-// a nil credential (DefaultAzureCredential).
+// against amlgo's fake Resource Manager; with a real workspace, use workspace.FromConfig with a
+// credential such as azidentity.NewDefaultAzureCredential's (see workspace's FromConfig example).
 func ExampleCreateBatchCluster() {
 	ctx := context.Background()
 	srv := armfake.NewServer()

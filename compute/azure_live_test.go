@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -27,7 +28,9 @@ func TestLiveBatchClusterLifecycle(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
 	cfgPath := os.Getenv("AMLGO_LIVE_AZURE_CONFIG")
-	ws, err := workspace.FromConfig(ctx, nil, cfgPath, nil)
+	cred, err := azidentity.NewDefaultAzureCredential(nil)
+	require.NoError(t, err)
+	ws, err := workspace.FromConfig(ctx, cred, cfgPath, nil)
 	require.NoError(t, err)
 	defer ws.Close()
 	vmSize := os.Getenv("AMLGO_LIVE_AZURE_VM_SIZE")

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/amlgo/amlgo/internal/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
+
 	"github.com/amlgo/amlgo/internal/wsaccess"
 	"github.com/amlgo/amlgo/workspace"
 )
@@ -26,10 +28,10 @@ var (
 	_ Detacher      = (*AzureTarget)(nil)
 )
 
-func newAzureTarget(_ *workspace.Workspace, az *wsaccess.AzureWorkspace, res *arm.ComputeResource) *AzureTarget {
-	t := &AzureTarget{name: res.Name, az: az, typ: res.Properties.ComputeType, state: ProvisioningState(res.Properties.ProvisioningState)}
-	t.attached = res.Properties.IsAttachedCompute != nil && *res.Properties.IsAttachedCompute
-	return t
+func newAzureTarget(_ *workspace.Workspace, az *wsaccess.AzureWorkspace, res *armmachinelearning.ComputeResource) *AzureTarget {
+	b := baseOf(res)
+	return &AzureTarget{name: deref(res.Name), az: az, typ: string(deref(b.ComputeType)),
+		state: ProvisioningState(deref(b.ProvisioningState)), attached: deref(b.IsAttachedCompute)}
 }
 
 // Name returns the target's name.
@@ -50,7 +52,7 @@ func (t *AzureTarget) Status(ctx context.Context) (ProvisioningState, error) {
 	if err != nil {
 		return ProvisioningUnknown, err
 	}
-	return ProvisioningState(res.Properties.ProvisioningState), nil
+	return ProvisioningState(deref(baseOf(res).ProvisioningState)), nil
 }
 
 // Start returns an error wrapping errors.ErrUnsupported: amlgo does not run jobs on this type.
@@ -58,17 +60,38 @@ func (t *AzureTarget) Start(ctx context.Context, job *Job) (Execution, error) {
 	return nil, unsupported("compute target %q has type %s, which amlgo cannot run jobs on", t.name, t.typ)
 }
 
-// Delete deletes the target and its underlying resource (created targets only).
+// Delete deletes the target and its underlying resource (created targets only), and waits
+// until the service has removed it. BeginDelete is the non-blocking form.
 func (t *AzureTarget) Delete(ctx context.Context) error {
 	if t.attached {
-		return fmt.Errorf("%w: Delete is not supported for attached compute %s. Try to use detach instead.", ErrUnsupported, t.name)
+		return t.errDeleteAttached()
 	}
-	return deleteOrDetach(ctx, t.az, t.name, arm.UnderlyingResourceDelete)
+	return deleteOrDetach(ctx, t.az, t.name, armmachinelearning.UnderlyingResourceActionDelete)
 }
 
-// Detach removes the target from the workspace, keeping its underlying resource.
+// BeginDelete starts deleting the target, as Delete does, and returns the operation's poller
+// (see BeginOptions).
+func (t *AzureTarget) BeginDelete(ctx context.Context, opts *BeginOptions) (*runtime.Poller[DeleteResult], error) {
+	if t.attached {
+		return nil, t.errDeleteAttached()
+	}
+	return beginDelete(ctx, t.az, t.name, armmachinelearning.UnderlyingResourceActionDelete, opts)
+}
+
+func (t *AzureTarget) errDeleteAttached() error {
+	return fmt.Errorf("%w: Delete is not supported for attached compute %s. Try to use detach instead.", ErrUnsupported, t.name)
+}
+
+// Detach removes the target from the workspace, keeping its underlying resource, and waits
+// until the service has done so. BeginDetach is the non-blocking form.
 func (t *AzureTarget) Detach(ctx context.Context) error {
-	return deleteOrDetach(ctx, t.az, t.name, arm.UnderlyingResourceDetach)
+	return deleteOrDetach(ctx, t.az, t.name, armmachinelearning.UnderlyingResourceActionDetach)
+}
+
+// BeginDetach starts detaching the target, as Detach does, and returns the operation's poller
+// (see BeginOptions).
+func (t *AzureTarget) BeginDetach(ctx context.Context, opts *BeginOptions) (*runtime.Poller[DeleteResult], error) {
+	return beginDelete(ctx, t.az, t.name, armmachinelearning.UnderlyingResourceActionDetach, opts)
 }
 
 // unsupported returns an error wrapping both ErrUnsupported and errors.ErrUnsupported.

@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"iter"
 	"sync"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
 
-	"github.com/amlgo/amlgo/internal/arm"
 	"github.com/amlgo/amlgo/internal/wsaccess"
 	"github.com/amlgo/amlgo/workspace"
 )
@@ -60,9 +57,8 @@ type BatchCluster struct {
 	ws   *workspace.Workspace
 	az   *wsaccess.AzureWorkspace
 
-	mu  sync.Mutex
-	res *arm.ComputeResource
-	op  *runtime.Poller[BatchClusterResult] // pending create operation, nil when none
+	mu sync.Mutex
+	op *runtime.Poller[BatchClusterResult] // pending create operation, nil when none
 }
 
 var (
@@ -71,8 +67,8 @@ var (
 	_ Detacher      = (*BatchCluster)(nil)
 )
 
-func newBatchCluster(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *arm.ComputeResource, op *runtime.Poller[BatchClusterResult]) *BatchCluster {
-	return &BatchCluster{name: res.Name, ws: ws, az: az, res: res, op: op}
+func newBatchCluster(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *armmachinelearning.ComputeResource, op *runtime.Poller[BatchClusterResult]) *BatchCluster {
+	return &BatchCluster{name: deref(res.Name), ws: ws, az: az, op: op}
 }
 
 // Name returns the cluster's name.
@@ -87,7 +83,7 @@ func (c *BatchCluster) Capabilities() Capabilities {
 }
 
 // ID returns the cluster's ARM resource id.
-func (c *BatchCluster) ID() string { return c.az.ID.ComputeID(c.name) }
+func (c *BatchCluster) ID() string { return c.az.ComputeID(c.name) }
 
 // Status reads the cluster's provisioning state from the service.
 func (c *BatchCluster) Status(ctx context.Context) (ProvisioningState, error) {
@@ -109,102 +105,15 @@ func (c *BatchCluster) Detach(ctx context.Context) error {
 }
 
 // Delete deletes the cluster and its nodes, and waits until the service has removed it.
+// BeginDelete is the non-blocking form.
 func (c *BatchCluster) Delete(ctx context.Context) error {
-	return deleteOrDetach(ctx, c.az, c.name, arm.UnderlyingResourceDelete)
+	return deleteOrDetach(ctx, c.az, c.name, armmachinelearning.UnderlyingResourceActionDelete)
 }
 
-// BatchClusterStatus is an AmlCompute cluster's detailed status (azureml-core's
-// AmlComputeStatus plus the provisioning errors).
-type BatchClusterStatus struct {
-	// ProvisioningState is Creating, Succeeded, Failed, Deleting, Updating, Canceled or
-	// Unknown (open set: other strings are kept).
-	ProvisioningState ProvisioningState
-	// AllocationState is Steady or Resizing (open set).
-	AllocationState string
-	// AllocationStateTransitionTime is when the allocation state last changed.
-	AllocationStateTransitionTime time.Time
-	// CurrentNodeCount and TargetNodeCount are the cluster's node counts (nil when unknown).
-	CurrentNodeCount, TargetNodeCount *int
-	// NodeStateCounts counts the nodes by state.
-	NodeStateCounts NodeStateCounts
-	// VMSize and VMPriority are the nodes' size and priority.
-	VMSize, VMPriority string
-	// ScaleSettings are the cluster's scale settings.
-	ScaleSettings ScaleSettings
-	// CreatedOn and ModifiedOn are when the compute object was created and last modified.
-	CreatedOn, ModifiedOn time.Time
-	// Errors are the errors the cluster reports; ProvisioningErrors those of its provisioning.
-	Errors, ProvisioningErrors []ServiceError
-}
-
-// NodeStateCounts counts an AmlCompute cluster's nodes by state.
-type NodeStateCounts struct {
-	Idle, Running, Preparing, Unusable, Leaving, Preempted int
-}
-
-// ScaleSettings are an AmlCompute cluster's scale settings.
-type ScaleSettings struct {
-	MinNodes, MaxNodes         int
-	IdleSecondsBeforeScaledown int
-}
-
-func statusFromARM(res *arm.ComputeResource) *BatchClusterStatus {
-	st := &BatchClusterStatus{}
-	p := res.Properties
-	if p == nil {
-		return st
-	}
-	st.ProvisioningState = ProvisioningState(p.ProvisioningState)
-	st.ProvisioningErrors = serviceErrors(p.ProvisioningErrors)
-	if p.CreatedOn != nil {
-		st.CreatedOn = p.CreatedOn.Time
-	}
-	if p.ModifiedOn != nil {
-		st.ModifiedOn = p.ModifiedOn.Time
-	}
-	aml, err := p.AmlCompute()
-	if err != nil {
-		return st
-	}
-	st.AllocationState, st.VMSize, st.VMPriority = aml.AllocationState, aml.VMSize, aml.VMPriority
-	if aml.AllocationStateTransitionTime != nil {
-		st.AllocationStateTransitionTime = aml.AllocationStateTransitionTime.Time
-	}
-	if aml.CurrentNodeCount != nil {
-		n := int(*aml.CurrentNodeCount)
-		st.CurrentNodeCount = &n
-	}
-	if aml.TargetNodeCount != nil {
-		n := int(*aml.TargetNodeCount)
-		st.TargetNodeCount = &n
-	}
-	if c := aml.NodeStateCounts; c != nil {
-		st.NodeStateCounts = NodeStateCounts{Idle: int(c.IdleNodeCount), Running: int(c.RunningNodeCount),
-			Preparing: int(c.PreparingNodeCount), Unusable: int(c.UnusableNodeCount), Leaving: int(c.LeavingNodeCount),
-			Preempted: int(c.PreemptedNodeCount)}
-	}
-	if s := aml.ScaleSettings; s != nil {
-		st.ScaleSettings.MaxNodes = int(s.MaxNodeCount)
-		if s.MinNodeCount != nil {
-			st.ScaleSettings.MinNodes = int(*s.MinNodeCount)
-		}
-		st.ScaleSettings.IdleSecondsBeforeScaledown = durationSeconds(s.NodeIdleTimeBeforeScaleDown)
-	}
-	st.Errors = serviceErrors(aml.Errors)
-	return st
-}
-
-// ClusterStatus reads the cluster's detailed status from the service (azureml-core's
-// get_status), including the provisioning errors of a failed cluster.
-func (c *BatchCluster) ClusterStatus(ctx context.Context) (*BatchClusterStatus, error) {
-	res, err := getARM(ctx, c.az, c.name)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	c.res = res
-	c.mu.Unlock()
-	return statusFromARM(res), nil
+// BeginDelete starts deleting the cluster and its nodes, as Delete does, and returns the
+// operation's poller (see BeginOptions), done once the service has removed the cluster.
+func (c *BatchCluster) BeginDelete(ctx context.Context, opts *BeginOptions) (*runtime.Poller[DeleteResult], error) {
+	return beginDelete(ctx, c.az, c.name, armmachinelearning.UnderlyingResourceActionDelete, opts)
 }
 
 // BatchClusterResult is the final result of BeginCreateBatchCluster's poller: the cluster's
@@ -218,83 +127,68 @@ type BatchClusterResult struct {
 
 // UnmarshalJSON decodes the service's compute resource.
 func (r *BatchClusterResult) UnmarshalJSON(b []byte) error {
-	var res arm.ComputeResource
+	var res armmachinelearning.ComputeResource
 	if err := json.Unmarshal(b, &res); err != nil {
 		return fmt.Errorf("compute: %w", err)
 	}
-	r.Name, r.Status = res.Name, *statusFromARM(&res)
+	r.Name, r.Status = deref(res.Name), *statusFromARM(&res)
 	return nil
-}
-
-// BeginCreateOptions are the options of BeginCreateBatchCluster.
-type BeginCreateOptions struct {
-	// ResumeToken resumes polling a creation started earlier (from Poller.ResumeToken, maybe
-	// in another process); name and cfg are then ignored.
-	ResumeToken string
 }
 
 // CreateBatchCluster starts creating an AmlCompute cluster on an Azure workspace, as
 // azureml-core's ComputeTarget.create(ws, name, AmlCompute.provisioning_configuration(...)):
 // it validates cfg with azureml's messages, sends the creation request and returns the
-// cluster without waiting; call WaitForCompletion to follow the provisioning.
+// cluster without waiting; call WaitForCompletion to follow the provisioning, as azureml-core's
+// wait_for_completion does. BeginCreateBatchCluster returns the operation's poller instead.
 func CreateBatchCluster(ctx context.Context, ws *workspace.Workspace, name string, cfg *BatchClusterConfig) (*BatchCluster, error) {
 	az, err := azureOf(ws, "CreateBatchCluster")
 	if err != nil {
 		return nil, err
 	}
-	p, body, err := beginCreate(ctx, az, name, cfg)
+	p, err := beginCreate(ctx, az, name, cfg)
 	if err != nil {
 		return nil, err
 	}
-	res := *body
-	res.Name = name
-	return newBatchCluster(ws, az, &res, p), nil
+	return newBatchCluster(ws, az, &armmachinelearning.ComputeResource{Name: &name}, p), nil
 }
 
-// BeginCreateBatchCluster starts creating an AmlCompute cluster (or, with
-// opts.ResumeToken, resumes following a creation) and returns the operation's poller: its
-// PollUntilDone returns the cluster's final status, or an *azcore.ResponseError when the
-// provisioning failed.
-func BeginCreateBatchCluster(ctx context.Context, ws *workspace.Workspace, name string, cfg *BatchClusterConfig, opts *BeginCreateOptions) (*runtime.Poller[BatchClusterResult], error) {
+// BeginCreateBatchCluster starts creating an AmlCompute cluster, validating cfg as
+// CreateBatchCluster does, and returns the operation's poller (see BeginOptions): its
+// PollUntilDone returns the cluster's name and status once provisioned, or an
+// *azcore.ResponseError when the provisioning failed. With opts.ResumeToken it continues a
+// creation started earlier (also one from CreateBatchCluster: BatchCluster.ResumeToken); name
+// and cfg are then ignored.
+func BeginCreateBatchCluster(ctx context.Context, ws *workspace.Workspace, name string, cfg *BatchClusterConfig, opts *BeginOptions) (*runtime.Poller[BatchClusterResult], error) {
 	az, err := azureOf(ws, "BeginCreateBatchCluster")
 	if err != nil {
 		return nil, err
 	}
-	if opts != nil && opts.ResumeToken != "" {
-		p, err := arm.BeginCreateOrUpdateComputeAs[BatchClusterResult](ctx, az.Client, az.ID, name, nil, &arm.BeginOptions{ResumeToken: opts.ResumeToken})
-		if err != nil {
-			return nil, fmt.Errorf("compute: resuming cluster creation: %w", err)
-		}
-		return p, nil
+	if opts.resuming() {
+		return resume[BatchClusterResult](az, opts, "cluster creation")
 	}
-	p, _, err := beginCreate(ctx, az, name, cfg)
-	return p, err
+	return beginCreate(ctx, az, name, cfg)
 }
 
-func beginCreate(ctx context.Context, az *wsaccess.AzureWorkspace, name string, cfg *BatchClusterConfig) (*runtime.Poller[BatchClusterResult], *arm.ComputeResource, error) {
+func beginCreate(ctx context.Context, az *wsaccess.AzureWorkspace, name string, cfg *BatchClusterConfig) (*runtime.Poller[BatchClusterResult], error) {
 	if err := checkNewName(name); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if cfg == nil {
-		return nil, nil, errors.New("compute: nil BatchClusterConfig")
+		return nil, errors.New("compute: nil BatchClusterConfig")
 	}
 	c := *cfg
 	if err := c.validate(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	body, err := c.request(az.ID, az.Location)
+	p, err := beginCreateOrUpdate[BatchClusterResult](ctx, az, name, c.request(az.SubscriptionID, az.Location))
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("compute: creating AmlCompute %q: %w", name, err)
 	}
-	p, err := arm.BeginCreateOrUpdateComputeAs[BatchClusterResult](ctx, az.Client, az.ID, name, body, nil)
-	if err != nil {
-		return nil, nil, fmt.Errorf("compute: creating AmlCompute %q: %w", name, err)
-	}
-	return p, body, nil
+	return p, nil
 }
 
 // ResumeToken returns a token to follow the cluster's pending creation from another process
-// (BeginCreateBatchCluster with BeginCreateOptions.ResumeToken); "" when none is pending.
+// (BeginCreateBatchCluster with BeginOptions.ResumeToken); "" when none is pending.
 func (c *BatchCluster) ResumeToken() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -306,269 +200,4 @@ func (c *BatchCluster) ResumeToken() string {
 		return ""
 	}
 	return tok
-}
-
-// WaitForCompletion waits for the cluster's provisioning, as azureml-core's
-// AmlCompute.wait_for_completion: it first follows a pending creation (printing the operation
-// state, a dot per poll, and `Provisioning operation finished, operation "<state>"`), then
-// polls the cluster every 5 s until it has opts.MinNodeCount nodes (0 = the cluster's minimum),
-// reaches a terminal state, reports errors, or opts.Timeout (default 25 minutes) passes —
-// writing azureml's progress lines to opts.ShowOutput.
-//
-// A failed provisioning returns a *ProvisioningError carrying the service's errors; a timeout
-// returns an error wrapping ErrWaitTimeout. Cancelling ctx stops waiting only.
-func (c *BatchCluster) WaitForCompletion(ctx context.Context, opts *WaitOptions) error {
-	var o WaitOptions
-	if opts != nil {
-		o = *opts
-	}
-	out := o.ShowOutput
-	if out == nil {
-		out = io.Discard
-	}
-	timeout := o.Timeout
-	if timeout <= 0 {
-		timeout = defaultWaitTimeout
-	}
-	c.mu.Lock()
-	op := c.op
-	c.mu.Unlock()
-	if op != nil {
-		state, detail, err := waitOperation(ctx, op, out)
-		if err != nil {
-			return fmt.Errorf("compute: waiting for %q: %w", c.name, err)
-		}
-		c.mu.Lock()
-		c.op = nil
-		c.mu.Unlock()
-		if state != "Succeeded" {
-			_, rerr := op.Result(ctx)
-			perr := &ProvisioningError{Target: c.name, State: state, Err: rerr}
-			if st, err := c.ClusterStatus(ctx); err == nil {
-				perr.State = string(st.ProvisioningState)
-				perr.Errors = append(st.ProvisioningErrors, st.Errors...)
-			}
-			if len(perr.Errors) == 0 && detail != nil {
-				perr.Errors = []ServiceError{{Code: detail.Code, Message: detail.Message, Target: detail.Target}}
-			}
-			return perr
-		}
-	}
-	return c.waitForNodes(ctx, o.MinNodeCount, timeout, out)
-}
-
-// waitForNodes is azureml-core's AmlCompute._wait_for_nodes plus the summary lines of
-// wait_for_completion.
-func (c *BatchCluster) waitForNodes(ctx context.Context, minNodes int, timeout time.Duration, out io.Writer) error {
-	start := time.Now()
-	st, err := c.ClusterStatus(ctx)
-	if err != nil {
-		return err
-	}
-	// azureml's status object exists only in the Succeeded and Updating states.
-	hasStatus := func(s *BatchClusterStatus) bool {
-		return s.ProvisioningState == ProvisioningSucceeded || s.ProvisioningState == "Updating"
-	}
-	current := string(st.ProvisioningState)
-	fmt.Fprint(out, current)
-	target := func(s *BatchClusterStatus) int {
-		if minNodes == 0 && hasStatus(s) {
-			return s.ScaleSettings.MinNodes
-		}
-		return minNodes
-	}
-	minReached := func(s *BatchClusterStatus) bool {
-		return hasStatus(s) && s.CurrentNodeCount != nil && *s.CurrentNodeCount >= target(s)
-	}
-	terminal := func(s *BatchClusterStatus) bool {
-		state := capitalize(string(s.ProvisioningState))
-		return state == "Failed" || state == "Canceled"
-	}
-	errorsPresent := func(s *BatchClusterStatus) bool {
-		return (hasStatus(s) && len(s.Errors) > 0) || len(s.ProvisioningErrors) > 0
-	}
-	timedOut := func() bool { return time.Since(start) > timeout }
-	for !minReached(st) && !timedOut() && !terminal(st) && !errorsPresent(st) {
-		if hasStatus(st) && st.CurrentNodeCount != nil && *st.CurrentNodeCount != 0 {
-			fmt.Fprintf(out, "Waiting for cluster to scale. %d out of %d nodes ready.\n", *st.CurrentNodeCount, target(st))
-		}
-		if err := sleep(ctx, provisioningPollInterval); err != nil {
-			return err
-		}
-		if st, err = c.ClusterStatus(ctx); err != nil {
-			return err
-		}
-		if hasStatus(st) {
-			if state := string(st.ProvisioningState); state != current {
-				if current == "" {
-					fmt.Fprint(out, state)
-				} else {
-					fmt.Fprint(out, "\n"+state)
-				}
-				current = state
-			} else {
-				fmt.Fprint(out, ".")
-			}
-		}
-	}
-	fmt.Fprint(out, "\n")
-	fmt.Fprint(out, "AmlCompute wait for completion finished\n\n")
-	switch {
-	case minReached(st):
-		fmt.Fprintln(out, "Minimum number of nodes requested have been provisioned")
-		return nil
-	case timedOut():
-		fmt.Fprintln(out, "Wait timeout has been reached")
-		nodes := 0
-		if st.CurrentNodeCount != nil {
-			nodes = *st.CurrentNodeCount
-		}
-		if hasStatus(st) {
-			fmt.Fprintf(out, "Current provisioning state of AmlCompute is %q and current node count is \"%d\"\n", capitalize(string(st.ProvisioningState)), nodes)
-		} else {
-			fmt.Fprintf(out, "Current provisioning state of AmlCompute is %q\n", capitalize(string(st.ProvisioningState)))
-		}
-		return fmt.Errorf("%w after %s: AmlCompute %q has %d of %d nodes", ErrWaitTimeout, timeout, c.name, nodes, target(st))
-	case terminal(st):
-		state := capitalize(string(st.ProvisioningState))
-		fmt.Fprintf(out, "Terminal state of %q has been reached\n\n", state)
-		if state == "Failed" {
-			fmt.Fprintf(out, "Provisioning errors: %s\n\n", formatErrors(st.ProvisioningErrors))
-		}
-		return &ProvisioningError{Target: c.name, State: state, Errors: append(st.ProvisioningErrors, st.Errors...)}
-	default:
-		errs := st.ProvisioningErrors
-		if hasStatus(st) {
-			errs = st.Errors
-		}
-		fmt.Fprintf(out, "There were errors reported from AmlCompute:\n%s\n", formatErrors(errs))
-		return &ProvisioningError{Target: c.name, State: string(st.ProvisioningState), Errors: errs}
-	}
-}
-
-// UpdateOptions are the new scale settings of Update; nil fields keep the current values.
-type UpdateOptions struct {
-	MinNodes, MaxNodes         *int
-	IdleSecondsBeforeScaledown *int
-}
-
-// Update changes the cluster's scale settings, as azureml-core's AmlCompute.update, and waits
-// for the service to apply them. Fields left nil keep their current value; nil opts changes
-// nothing.
-func (c *BatchCluster) Update(ctx context.Context, opts *UpdateOptions) error {
-	if opts == nil || (opts.MinNodes == nil && opts.MaxNodes == nil && opts.IdleSecondsBeforeScaledown == nil) {
-		return nil
-	}
-	st, err := c.ClusterStatus(ctx)
-	if err != nil {
-		return err
-	}
-	s := st.ScaleSettings
-	if opts.MinNodes != nil {
-		s.MinNodes = *opts.MinNodes
-	}
-	if opts.MaxNodes != nil {
-		s.MaxNodes = *opts.MaxNodes
-	}
-	if opts.IdleSecondsBeforeScaledown != nil {
-		s.IdleSecondsBeforeScaledown = *opts.IdleSecondsBeforeScaledown
-	}
-	if s.MinNodes < 0 || s.MaxNodes < s.MinNodes {
-		return fmt.Errorf("%w: Invalid provisioning configuration, max nodes count must be greater than or equal to min nodes count", ErrInvalidProvisioningConfig)
-	}
-	minNodes := int32(s.MinNodes)
-	ss := &arm.ScaleSettings{MaxNodeCount: int32(s.MaxNodes), MinNodeCount: &minNodes}
-	if s.IdleSecondsBeforeScaledown > 0 {
-		ss.NodeIdleTimeBeforeScaleDown = isoSeconds(s.IdleSecondsBeforeScaledown)
-	}
-	body := &arm.ClusterUpdateParameters{Properties: &arm.ClusterUpdateProperties{
-		Properties: &arm.ScaleSettingsInformation{ScaleSettings: ss}}}
-	p, err := c.az.Client.BeginUpdateCompute(ctx, c.az.ID, c.name, body, nil)
-	if err != nil {
-		return fmt.Errorf("compute: updating %q: %w", c.name, err)
-	}
-	res, err := p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: provisioningPollInterval})
-	if err != nil {
-		return fmt.Errorf("compute: updating %q: %w", c.name, err)
-	}
-	c.mu.Lock()
-	c.res = &res
-	c.mu.Unlock()
-	return nil
-}
-
-// Node is one node of an AmlCompute cluster.
-type Node struct {
-	ID               string
-	PrivateIPAddress string
-	PublicIPAddress  string
-	Port             int
-	// State is idle, running, preparing, unusable, leaving or preempted (open set).
-	State string
-	// RunID is the run the node is running ("" when idle).
-	RunID string
-}
-
-// ListNodes lists the cluster's nodes (azureml-core's list_nodes), following every page.
-func (c *BatchCluster) ListNodes(ctx context.Context) iter.Seq2[Node, error] {
-	return func(yield func(Node, error) bool) {
-		for p := c.az.Client.NewListNodesPager(c.az.ID, c.name); p.More(); {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				yield(Node{}, fmt.Errorf("compute: listing nodes of %q: %w", c.name, err))
-				return
-			}
-			for _, n := range page.Nodes {
-				node := Node{ID: n.NodeID, PrivateIPAddress: n.PrivateIPAddress, PublicIPAddress: n.PublicIPAddress, State: n.NodeState}
-				if n.Port != nil {
-					node.Port = int(*n.Port)
-				}
-				if n.RunID != nil {
-					node.RunID = *n.RunID
-				}
-				if !yield(node, nil) {
-					return
-				}
-			}
-		}
-	}
-}
-
-// durationSeconds parses the day/time ISO 8601 durations the service sends (PT5M, PT1800S,
-// P1DT2H); 0 when it cannot.
-func durationSeconds(s string) int {
-	if len(s) < 2 || s[0] != 'P' {
-		return 0
-	}
-	total, n, inTime := 0.0, 0.0, false
-	frac, scale := false, 1.0
-	for _, r := range s[1:] {
-		switch {
-		case r == 'T':
-			inTime = true
-		case r >= '0' && r <= '9':
-			if frac {
-				scale /= 10
-				n += float64(r-'0') * scale
-			} else {
-				n = n*10 + float64(r-'0')
-			}
-		case r == '.':
-			frac = true
-		default:
-			mult := map[rune]float64{'D': 86400, 'H': 3600, 'S': 1}[r]
-			if r == 'M' {
-				mult = 60
-				if !inTime {
-					mult = 30 * 86400
-				}
-			}
-			if r == 'W' {
-				mult = 7 * 86400
-			}
-			total += n * mult
-			n, frac, scale = 0, false, 1
-		}
-	}
-	return int(total)
 }

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/amlgo/amlgo/internal/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
 )
 
 // ErrInvalidProvisioningConfig wraps the validation errors of a provisioning configuration
@@ -161,59 +162,71 @@ func vmPriority(p string) string {
 }
 
 // request builds the Compute_CreateOrUpdate body, as azureml-core's
-// AmlCompute._build_create_payload.
-func (c *BatchClusterConfig) request(ws arm.WorkspaceID, location string) (*arm.ComputeResource, error) {
+// AmlCompute._build_create_payload. Members left zero are not sent.
+func (c *BatchClusterConfig) request(subscriptionID, location string) armmachinelearning.ComputeResource {
 	idle := c.IdleSecondsBeforeScaledown
 	if idle == 0 {
 		idle = defaultIdleSeconds
 	}
-	minNodes := int32(c.MinNodes)
-	props := arm.AmlComputeProperties{
-		VMSize:     c.VMSize,
-		VMPriority: vmPriority(c.VMPriority),
-		OSType:     c.OSType,
-		ScaleSettings: &arm.ScaleSettings{
-			MaxNodeCount: int32(c.MaxNodes), MinNodeCount: &minNodes, NodeIdleTimeBeforeScaleDown: isoSeconds(idle),
+	props := &armmachinelearning.AmlComputeProperties{
+		VMSize:     ptrOrNil(c.VMSize),
+		VMPriority: enumOrNil[armmachinelearning.VMPriority](vmPriority(c.VMPriority)),
+		OSType:     enumOrNil[armmachinelearning.OsType](c.OSType),
+		ScaleSettings: &armmachinelearning.ScaleSettings{
+			MaxNodeCount: to.Ptr(int32(c.MaxNodes)), MinNodeCount: to.Ptr(int32(c.MinNodes)),
+			NodeIdleTimeBeforeScaleDown: to.Ptr(isoSeconds(idle)),
 		},
 		IsolatedNetwork:             c.IsolatedNetwork,
-		RemoteLoginPortPublicAccess: c.RemoteLoginPortPublicAccess,
+		RemoteLoginPortPublicAccess: enumOrNil[armmachinelearning.RemoteLoginPortPublicAccess](c.RemoteLoginPortPublicAccess),
 		EnableNodePublicIP:          c.EnableNodePublicIP,
 	}
 	if c.VirtualMachineImageID != "" {
-		props.VirtualMachineImage = &arm.ResourceID{ID: c.VirtualMachineImageID}
+		props.VirtualMachineImage = &armmachinelearning.VirtualMachineImage{ID: to.Ptr(c.VirtualMachineImageID)}
 	}
 	if c.AdminUsername != "" {
-		props.UserAccountCredentials = &arm.UserAccount{AdminUserName: c.AdminUsername,
-			AdminUserPassword: c.AdminUserPassword, AdminUserSSHPublicKey: c.AdminUserSSHKey}
+		props.UserAccountCredentials = &armmachinelearning.UserAccountCredentials{AdminUserName: to.Ptr(c.AdminUsername),
+			AdminUserPassword: ptrOrNil(c.AdminUserPassword), AdminUserSSHPublicKey: ptrOrNil(c.AdminUserSSHKey)}
 	}
 	if c.VNetName != "" {
-		props.Subnet = &arm.ResourceID{ID: fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/virtualNetworks/%s/subnets/%s",
-			ws.SubscriptionID, c.VNetResourceGroup, c.VNetName, c.SubnetName)}
+		props.Subnet = &armmachinelearning.ResourceID{ID: to.Ptr(fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/virtualNetworks/%s/subnets/%s",
+			subscriptionID, c.VNetResourceGroup, c.VNetName, c.SubnetName))}
 		if props.EnableNodePublicIP == nil {
-			t := true
-			props.EnableNodePublicIP = &t
+			props.EnableNodePublicIP = to.Ptr(true)
 		}
 	}
-	res := &arm.ComputeResource{
-		Location: location,
-		Tags:     c.Tags,
-		Properties: &arm.Compute{
-			ComputeType:     arm.ComputeTypeAmlCompute,
-			ComputeLocation: c.Location,
-			Description:     c.Description,
+	res := armmachinelearning.ComputeResource{
+		Location: ptrOrNil(location),
+		Properties: &armmachinelearning.AmlCompute{
+			ComputeType:     to.Ptr(armmachinelearning.ComputeTypeAmlCompute),
+			ComputeLocation: ptrOrNil(c.Location),
+			Description:     ptrOrNil(c.Description),
+			Properties:      props,
 		},
 	}
+	if len(c.Tags) > 0 {
+		res.Tags = make(map[string]*string, len(c.Tags))
+		for k, v := range c.Tags {
+			res.Tags[k] = to.Ptr(v)
+		}
+	}
 	if c.IdentityType != "" {
-		res.Identity = &arm.ManagedServiceIdentity{Type: c.IdentityType}
+		res.Identity = &armmachinelearning.ManagedServiceIdentity{Type: to.Ptr(armmachinelearning.ManagedServiceIdentityType(c.IdentityType))}
 		if len(c.IdentityIDs) > 0 {
-			res.Identity.UserAssignedIdentities = map[string]*arm.UserAssignedIdentity{}
+			res.Identity.UserAssignedIdentities = map[string]*armmachinelearning.UserAssignedIdentity{}
 			for _, id := range c.IdentityIDs {
-				res.Identity.UserAssignedIdentities[id] = &arm.UserAssignedIdentity{}
+				res.Identity.UserAssignedIdentities[id] = &armmachinelearning.UserAssignedIdentity{}
 			}
 		}
 	}
-	if err := res.Properties.SetProperties(props); err != nil {
-		return nil, err
+	return res
+}
+
+// enumOrNil returns the service enum value s, or nil for "" (a member the request leaves out).
+// Enums are open strings: values the service adds later pass through.
+func enumOrNil[E ~string](s string) *E {
+	if s == "" {
+		return nil
 	}
-	return res, nil
+	e := E(s)
+	return &e
 }

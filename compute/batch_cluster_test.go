@@ -63,7 +63,7 @@ func TestBeginCreateBatchClusterResumeToken(t *testing.T) {
 	require.NoError(t, err)
 
 	// Another process resumes from the token alone.
-	p2, err := BeginCreateBatchCluster(ctx, f.ws, "", nil, &BeginCreateOptions{ResumeToken: tok})
+	p2, err := BeginCreateBatchCluster(ctx, f.ws, "", nil, &BeginOptions{ResumeToken: tok})
 	require.NoError(t, err)
 	res, err := p2.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: time.Millisecond})
 	require.NoError(t, err)

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/amlgo/amlgo/internal/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
+
 	"github.com/amlgo/amlgo/internal/wsaccess"
 	"github.com/amlgo/amlgo/workspace"
 )
@@ -33,12 +36,41 @@ type DSVMProvisioningConfig struct {
 
 // CreateDSVM creates a Data Science VM through an Azure workspace, as azureml-core's
 // ComputeTarget.create(ws, name, DsvmCompute.provisioning_configuration(...)), and waits for
-// the service to provision it. A failed provisioning is a *ProvisioningError.
+// the service to provision it. A failed provisioning is a *ProvisioningError. BeginCreateDSVM
+// is the non-blocking form.
 func CreateDSVM(ctx context.Context, ws *workspace.Workspace, name string, cfg *DSVMProvisioningConfig) (*DSVM, error) {
 	az, err := azureOf(ws, "CreateDSVM")
 	if err != nil {
 		return nil, err
 	}
+	p, err := beginCreateDSVM(ctx, az, name, cfg)
+	if err != nil {
+		return nil, err
+	}
+	res, err := provision(ctx, az, name, "creating VM", p)
+	if err != nil {
+		return nil, err
+	}
+	return dsvmFromResource(ws, az, res)
+}
+
+// BeginCreateDSVM starts creating a Data Science VM through an Azure workspace, as CreateDSVM
+// does, and returns the operation's poller (see BeginOptions): its result is the VM as the
+// service reports it, and compute.Get then returns the *DSVM. With opts.ResumeToken it
+// continues a creation started earlier; name and cfg are then ignored.
+func BeginCreateDSVM(ctx context.Context, ws *workspace.Workspace, name string, cfg *DSVMProvisioningConfig, opts *BeginOptions) (*runtime.Poller[TargetResult], error) {
+	az, err := azureOf(ws, "BeginCreateDSVM")
+	if err != nil {
+		return nil, err
+	}
+	if opts.resuming() {
+		return resume[TargetResult](az, opts, "VM creation")
+	}
+	return beginCreateDSVM(ctx, az, name, cfg)
+}
+
+// beginCreateDSVM validates cfg and sends the creation request.
+func beginCreateDSVM(ctx context.Context, az *wsaccess.AzureWorkspace, name string, cfg *DSVMProvisioningConfig) (*runtime.Poller[TargetResult], error) {
 	if err := checkNewName(name); err != nil {
 		return nil, err
 	}
@@ -56,97 +88,48 @@ func CreateDSVM(ctx context.Context, ws *workspace.Workspace, name string, cfg *
 		c.Location = az.Location
 	}
 	port := int32(c.SSHPort)
-	body := &arm.ComputeResource{Location: az.Location,
-		Properties: &arm.Compute{ComputeType: arm.ComputeTypeVirtualMachine, ComputeLocation: c.Location}}
-	if err := body.Properties.SetProperties(arm.VirtualMachineProperties{VirtualMachineSize: c.VMSize, SSHPort: &port}); err != nil {
-		return nil, err
-	}
-	res, err := provision(ctx, az, name, "creating VM", body)
+	body := armmachinelearning.ComputeResource{Location: ptrOrNil(az.Location), Properties: &armmachinelearning.VirtualMachine{
+		ComputeType:     to.Ptr(armmachinelearning.ComputeTypeVirtualMachine),
+		ComputeLocation: ptrOrNil(c.Location),
+		Properties:      &armmachinelearning.VirtualMachineSchemaProperties{VirtualMachineSize: ptrOrNil(c.VMSize), SSHPort: &port},
+	}}
+	p, err := beginCreateOrUpdate[TargetResult](ctx, az, name, body)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("compute: creating VM %q: %w", name, err)
 	}
-	return dsvmFromARM(ws, az, res)
-}
-
-// attachRemoteARM attaches an existing VM to an Azure workspace through ARM: it validates the
-// configuration with azureml-core's messages, sends the SSH credentials in the PUT body only,
-// waits for the service to accept the VM and sets d's Azure state (and the VM's address, when
-// it was attached by resource id).
-func attachRemoteARM(ctx context.Context, d *DSVM) error {
-	az, err := azureOf(d.ws, "attaching a VM")
-	if err != nil {
-		return err
-	}
-	if err := checkNewName(d.name); err != nil {
-		return err
-	}
-	c := d.cfg
-	if c.UseAgent {
-		return fmt.Errorf("%w: an Azure workspace attaches a VM with a password or a private key; UseAgent cannot be sent to the service", ErrInvalidAttachConfig)
-	}
-	if c.Address != "" && c.ResourceID != "" {
-		return fmt.Errorf("%w: Error, only one of address/resource_id can be used.", ErrInvalidAttachConfig)
-	}
-	if c.SSHPort == 0 {
-		c.SSHPort = 22
-	}
-	a := sshAttach{ResourceID: c.ResourceID, Address: c.Address, SSHPort: c.SSHPort, Username: c.Username,
-		Password: c.Password, PrivateKeyFile: c.PrivateKeyFile, PrivateKeyPassphrase: c.PrivateKeyPassphrase}
-	if err := a.validate(); err != nil {
-		return err
-	}
-	body, err := a.request(arm.ComputeTypeVirtualMachine, az.Location)
-	if err != nil {
-		return err
-	}
-	res, err := provision(ctx, az, d.name, "attaching VM", body)
-	if err != nil {
-		return err
-	}
-	vm, err := res.Properties.VirtualMachine()
-	if err != nil {
-		return fmt.Errorf("compute: %w", err)
-	}
-	if c.Address == "" {
-		c.Address = vm.Address
-	}
-	nd := newDSVM(d.ws, d.name, c, nil)
-	d.cfg, d.opts = c, nd.opts
-	d.azure = &dsvmAzure{az: az, created: false, vmSize: vm.VirtualMachineSize, id: res.ID}
-	d.remote = d.azure.remoteHost(d.ws, d.name, c, d.opts)
-	d.cfg.Password, d.cfg.PrivateKeyPassphrase = "", "" // the connection has them
-	// Remembered for the rest of the process, so that compute.Get finds them.
-	rememberSecrets(d.ws, d.name, c.Password, "")
-	if c.KnownHostsFile != "" || c.HostKey != "" {
-		rememberHostKeys(d.ws, d.name, hostKeyPolicy{knownHostsFile: c.KnownHostsFile, hostKey: c.HostKey})
-	}
-	return nil
+	return p, nil
 }
 
 // dsvmFromARM builds the DSVM of a VirtualMachine compute resource. The service never returns
 // credentials in GET: a target read back this way knows its address, port and user, and fetches
 // its credentials with listKeys when it first connects (compute/dsvm_azure_keys.go).
-func dsvmFromARM(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *arm.ComputeResource) (*DSVM, error) {
-	vm, err := res.Properties.VirtualMachine()
-	if err != nil {
-		return nil, fmt.Errorf("compute: %w", err)
+func dsvmFromARM(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *armmachinelearning.ComputeResource, vm *armmachinelearning.VirtualMachine) (*DSVM, error) {
+	props := deref(vm.Properties)
+	cfg := RemoteAttachConfig{Address: deref(props.Address), SSHPort: 22, ResourceID: deref(vm.ResourceID)}
+	if props.SSHPort != nil {
+		cfg.SSHPort = int(*props.SSHPort)
 	}
-	cfg := RemoteAttachConfig{Address: vm.Address, SSHPort: 22, ResourceID: res.Properties.ResourceID}
-	if vm.SSHPort != nil {
-		cfg.SSHPort = int(*vm.SSHPort)
-	}
-	if vm.AdministratorAccount != nil {
-		cfg.Username = vm.AdministratorAccount.Username
+	if props.AdministratorAccount != nil {
+		cfg.Username = deref(props.AdministratorAccount.Username)
 	}
 	// A password given in this process (SetPassword) wins; without one, the first connection
 	// fetches the credentials with listKeys. The host key is checked as SetHostKeys said.
-	hk := recalledHostKeys(ws, res.Name)
+	name := deref(res.Name)
+	hk := recalledHostKeys(ws, name)
 	cfg.KnownHostsFile, cfg.HostKey = hk.knownHostsFile, hk.hostKey
-	attached := res.Properties.IsAttachedCompute != nil && *res.Properties.IsAttachedCompute
-	d := newDSVM(ws, res.Name, cfg, nil)
-	d.azure = &dsvmAzure{az: az, created: !attached, vmSize: vm.VirtualMachineSize, id: res.ID}
-	d.remote = d.azure.remoteHost(ws, res.Name, cfg, d.opts)
+	d := newDSVM(ws, name, cfg, nil)
+	d.azure = &dsvmAzure{az: az, created: !deref(vm.IsAttachedCompute), vmSize: deref(props.VirtualMachineSize), id: deref(res.ID)}
+	d.remote = d.azure.remoteHost(ws, name, cfg, d.opts)
 	return d, nil
+}
+
+// dsvmFromResource is dsvmFromARM for a compute that must be a VirtualMachine.
+func dsvmFromResource(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *armmachinelearning.ComputeResource) (*DSVM, error) {
+	vm, ok := res.Properties.(*armmachinelearning.VirtualMachine)
+	if !ok {
+		return nil, fmt.Errorf("compute: %q is a %s compute, not a VirtualMachine", deref(res.Name), deref(baseOf(res).ComputeType))
+	}
+	return dsvmFromARM(ws, az, res, vm)
 }
 
 // IsAttached reports whether the VM was attached to the workspace (azureml's RemoteCompute)
@@ -154,22 +137,56 @@ func dsvmFromARM(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *arm.
 func (d *DSVM) IsAttached() bool { return d.azure == nil || !d.azure.created }
 
 // Delete deletes a VM the Azure workspace created, and waits until the service has removed
-// it. Attached VMs are refused with azureml-core's message: detach them instead.
+// it. Attached VMs are refused with azureml-core's message: detach them instead. BeginDelete
+// is the non-blocking form.
 func (d *DSVM) Delete(ctx context.Context) error {
 	if d.IsAttached() {
-		return fmt.Errorf("%w: Delete is not supported for RemoteCompute object. Try to use detach instead.", ErrUnsupported)
+		return errDeleteAttachedVM
 	}
-	return deleteOrDetach(ctx, d.azure.az, d.name, arm.UnderlyingResourceDelete)
+	return deleteOrDetach(ctx, d.azure.az, d.name, armmachinelearning.UnderlyingResourceActionDelete)
 }
+
+var errDeleteAttachedVM = fmt.Errorf("%w: Delete is not supported for RemoteCompute object. Try to use detach instead.", ErrUnsupported)
+
+// BeginDelete starts deleting a VM the Azure workspace created, as Delete does, and returns
+// the operation's poller (see BeginOptions), done once the service has removed the VM.
+func (d *DSVM) BeginDelete(ctx context.Context, opts *BeginOptions) (*runtime.Poller[DeleteResult], error) {
+	if d.IsAttached() {
+		return nil, errDeleteAttachedVM
+	}
+	return beginDelete(ctx, d.azure.az, d.name, armmachinelearning.UnderlyingResourceActionDelete, opts)
+}
+
+// BeginDetach starts detaching a VM from an Azure workspace, as Detach does, and returns the
+// operation's poller (see BeginOptions); the target's SSH connection is closed once the
+// service has the request. A VM the workspace created is refused: delete it instead. A VM of
+// a local workspace is detached at once by Detach; BeginDetach returns an error wrapping
+// ErrRequiresAzureWorkspace for it.
+func (d *DSVM) BeginDetach(ctx context.Context, opts *BeginOptions) (*runtime.Poller[DeleteResult], error) {
+	if d.azure == nil {
+		return nil, fmt.Errorf("%w: BeginDetach (a VM of a local workspace is detached at once with Detach)", ErrRequiresAzureWorkspace)
+	}
+	if d.azure.created {
+		return nil, errDetachCreatedVM
+	}
+	p, err := beginDelete(ctx, d.azure.az, d.name, armmachinelearning.UnderlyingResourceActionDetach, opts)
+	if err != nil {
+		return nil, err
+	}
+	_ = d.Close()
+	return p, nil
+}
+
+var errDetachCreatedVM = fmt.Errorf("%w: Detach is not supported for DSVM object. Try to use delete instead.", ErrUnsupported)
 
 // detachARM detaches a VM attached to an Azure workspace (Compute_Delete with
 // underlyingResourceAction=Detach); a VM the workspace created is refused with azureml-core's
 // message. DSVM.Detach calls it for targets of Azure workspaces.
 func (a *dsvmAzure) detachARM(ctx context.Context, name string) error {
 	if a.created {
-		return fmt.Errorf("%w: Detach is not supported for DSVM object. Try to use delete instead.", ErrUnsupported)
+		return errDetachCreatedVM
 	}
-	return deleteOrDetach(ctx, a.az, name, arm.UnderlyingResourceDetach)
+	return deleteOrDetach(ctx, a.az, name, armmachinelearning.UnderlyingResourceActionDetach)
 }
 
 // statusARM reads the VM's provisioning state from the service.
@@ -181,5 +198,5 @@ func (a *dsvmAzure) statusARM(ctx context.Context, name string) (ProvisioningSta
 	if err != nil {
 		return ProvisioningUnknown, err
 	}
-	return ProvisioningState(res.Properties.ProvisioningState), nil
+	return ProvisioningState(deref(baseOf(res).ProvisioningState)), nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/amlgo/amlgo/internal/arm"
@@ -40,22 +41,25 @@ func (c vmCredentials) GoString() string { return c.String() }
 // listKeys fetches the VM's SSH credentials from the service (Compute_ListKeys). A private key
 // is preferred to a password when the service has both.
 func (a *dsvmAzure) listKeys(ctx context.Context, name string) (vmCredentials, error) {
-	s, err := a.az.Client.ListComputeKeys(ctx, a.az.ID, name)
+	k, err := a.az.Clients.ListComputeKeys(ctx, a.az.ResourceGroup, a.az.Name, name)
 	if arm.IsNotFound(err) {
 		return vmCredentials{}, notFound(name, err)
 	}
 	if err != nil {
 		return vmCredentials{}, fmt.Errorf("compute: listing the keys of VM target %q: %w", name, err)
 	}
-	acct := s.AdministratorAccount
-	if acct == nil || (acct.Password == "" && acct.PrivateKeyData == "") {
+	var acct armmachinelearning.VirtualMachineSSHCredentials
+	if s, ok := k.Secrets.(*armmachinelearning.VirtualMachineSecrets); ok && s.AdministratorAccount != nil {
+		acct = *s.AdministratorAccount
+	}
+	if deref(acct.Password) == "" && deref(acct.PrivateKeyData) == "" {
 		return vmCredentials{}, fmt.Errorf("compute: VM target %q: the service returned no SSH password or private key (listKeys); call SetPassword first", name)
 	}
-	c := vmCredentials{username: acct.Username}
-	if acct.PrivateKeyData != "" {
-		c.privateKey, c.passphrase = []byte(acct.PrivateKeyData), acct.Passphrase
+	c := vmCredentials{username: deref(acct.Username)}
+	if key := deref(acct.PrivateKeyData); key != "" {
+		c.privateKey, c.passphrase = []byte(key), k.Passphrase
 	} else {
-		c.password = acct.Password
+		c.password = deref(acct.Password)
 	}
 	return c, nil
 }

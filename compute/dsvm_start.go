@@ -10,7 +10,6 @@ import (
 	"path"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -132,12 +131,12 @@ func (d *DSVM) Start(ctx context.Context, job *Job) (_ Execution, err error) {
 		shim = path.Join(root, "shim", driver.ShimVersion)
 	}
 	env := remoteRunEnv(job, prep, paths, shim)
-	pid, err := d.launch(ctx, root, paths, env, wrapper, ctlBuf.Bytes())
+	id, err := d.launch(ctx, root, paths, env, wrapper, ctlBuf.Bytes())
 	if err != nil {
 		return fail(err)
 	}
-	st := remoteState{Target: d.name, RunDir: rundir, PID: pid, LaunchedAt: time.Now().UTC()}
-	log.DebugContext(ctx, "VM run started", "target", d.name, "run_id", job.RunID, "pid", pid, "dir", rundir)
+	st := remoteState{Target: d.name, RunDir: rundir, Identity: id, LaunchedAt: time.Now().UTC()}
+	log.DebugContext(ctx, "VM run started", "target", d.name, "run_id", job.RunID, "driver", id.String(), "dir", rundir)
 	return newRemoteExecution(d, st), nil
 }
 
@@ -285,17 +284,19 @@ func (d *DSVM) materialize(ctx context.Context, job *Job, blobs, dest string) er
 }
 
 // launchScript creates the run directory's support files and starts the driver detached, once:
-// a repeated launch (after a dropped connection) only reports the pid of the first.
+// a repeated launch (after a dropped connection) only reports the identity of the first. The
+// identity (pid, start time, boot id; see driver.Identity) is taken while the driver is still an
+// unreaped child of this shell, so it is valid before the wrapper has run a single line.
 // Arguments: run dir, driver.sh source; stdin: the control log so far; $AMLGO_LAUNCH: the
 // assignments and wrapper command line.
-const launchScript = `R=$1 D=$2 S=$1/azureml-setup
+var launchScript = driver.ProcFuncs + `R=$1 D=$2 S=$1/azureml-setup
 mkdir -p "$S" "$R/azureml-logs" "$R/wd" || exit 1
 if ( set -C; : >"$S/launched" ) 2>/dev/null; then
   cat >>"$R/azureml-logs/60_control_log.txt"
   cp -f "$D" "$S/driver.sh" || exit 1
   cd "$R" || exit 1
   ( eval "$AMLGO_LAUNCH" ) </dev/null >>"$R/azureml-logs/60_control_log.txt" 2>&1 &
-  echo $! >"$S/launched.tmp" && mv -f "$S/launched.tmp" "$S/launched"
+  _amlgo_identity $! >"$S/launched.tmp" && mv -f "$S/launched.tmp" "$S/launched"
 else
   cat >/dev/null
 fi
@@ -304,8 +305,8 @@ while [ ! -s "$S/launched" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
 cat "$S/launched"
 `
 
-// launch starts the wrapper on the VM in its own session and returns its pid.
-func (d *DSVM) launch(ctx context.Context, root string, paths driver.Paths, env, wrapper []string, control []byte) (int, error) {
+// launch starts the wrapper on the VM in its own session and returns its identity.
+func (d *DSVM) launch(ctx context.Context, root string, paths driver.Paths, env, wrapper []string, control []byte) (driver.Identity, error) {
 	line := ""
 	if len(env) > 0 {
 		line = "export " + strings.Join(env, " ") + "; "
@@ -316,13 +317,13 @@ func (d *DSVM) launch(ctx context.Context, root string, paths driver.Paths, env,
 		sshx.QuoteArgs(paths.RunDir, path.Join(root, "driver", driverVersion, "driver.sh"))
 	out, err := d.remote.output(ctx, "sh -c "+shQuote(cmd), control)
 	if err != nil {
-		return 0, fmt.Errorf("compute: starting the driver on VM target %q: %w", d.name, err)
+		return driver.Identity{}, fmt.Errorf("compute: starting the driver on VM target %q: %w", d.name, err)
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
-	if err != nil || pid <= 0 {
-		return 0, fmt.Errorf("compute: starting the driver on VM target %q: unexpected pid %q", d.name, out)
+	id, err := driver.ParseLaunchRecord(out)
+	if err != nil {
+		return driver.Identity{}, fmt.Errorf("compute: starting the driver on VM target %q: unexpected launch record %q", d.name, out)
 	}
-	return pid, nil
+	return id, nil
 }
 
 // flushControlLog appends what Start logged to the run's control log on the VM (best effort,

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/amlgo/amlgo/internal/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
+
 	"github.com/amlgo/amlgo/internal/wsaccess"
 	"github.com/amlgo/amlgo/workspace"
 )
@@ -57,12 +59,44 @@ var (
 )
 
 // AttachHDInsight attaches an HDInsight cluster to an Azure workspace under name and waits
-// for the service to accept it.
+// for the service to accept it. BeginAttachHDInsight is the non-blocking form.
 func AttachHDInsight(ctx context.Context, ws *workspace.Workspace, name string, cfg *HDInsightAttachConfig) (*HDInsight, error) {
 	az, err := azureOf(ws, "AttachHDInsight")
 	if err != nil {
 		return nil, err
 	}
+	p, err := beginAttachHDInsight(ctx, az, name, cfg)
+	if err != nil {
+		return nil, err
+	}
+	res, err := provision(ctx, az, name, "attaching HDInsight", p)
+	if err != nil {
+		return nil, err
+	}
+	hdi, ok := res.Properties.(*armmachinelearning.HDInsight)
+	if !ok {
+		return nil, fmt.Errorf("compute: attaching HDInsight %q: the service returned a %s compute", name, deref(baseOf(res).ComputeType))
+	}
+	return hdinsightFromARM(ws, az, res, hdi)
+}
+
+// BeginAttachHDInsight starts attaching an HDInsight cluster to an Azure workspace, as
+// AttachHDInsight does, and returns the operation's poller (see BeginOptions): its result is
+// the cluster as the service reports it, and compute.Get then returns the *HDInsight. With
+// opts.ResumeToken it continues an attachment started earlier; name and cfg are then ignored.
+func BeginAttachHDInsight(ctx context.Context, ws *workspace.Workspace, name string, cfg *HDInsightAttachConfig, opts *BeginOptions) (*runtime.Poller[TargetResult], error) {
+	az, err := azureOf(ws, "BeginAttachHDInsight")
+	if err != nil {
+		return nil, err
+	}
+	if opts.resuming() {
+		return resume[TargetResult](az, opts, "HDInsight attachment")
+	}
+	return beginAttachHDInsight(ctx, az, name, cfg)
+}
+
+// beginAttachHDInsight validates cfg with azureml-core's messages and sends the attach request.
+func beginAttachHDInsight(ctx context.Context, az *wsaccess.AzureWorkspace, name string, cfg *HDInsightAttachConfig) (*runtime.Poller[TargetResult], error) {
 	if err := checkNewName(name); err != nil {
 		return nil, err
 	}
@@ -76,7 +110,7 @@ func AttachHDInsight(ctx context.Context, ws *workspace.Workspace, name string, 
 		}
 		sub := c.SubscriptionID
 		if sub == "" {
-			sub = az.ID.SubscriptionID
+			sub = az.SubscriptionID
 		}
 		c.ResourceID = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.HDInsight/clusters/%s", sub, c.ResourceGroup, c.ClusterName)
 	}
@@ -88,28 +122,25 @@ func AttachHDInsight(ctx context.Context, ws *workspace.Workspace, name string, 
 	if err := a.validate(); err != nil {
 		return nil, err
 	}
-	body, err := a.request(arm.ComputeTypeHDInsight, az.Location)
+	body, err := a.request(armmachinelearning.ComputeTypeHDInsight, az.Location)
 	if err != nil {
 		return nil, err
 	}
-	res, err := provision(ctx, az, name, "attaching HDInsight", body)
+	p, err := beginCreateOrUpdate[TargetResult](ctx, az, name, body)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("compute: attaching HDInsight %q: %w", name, err)
 	}
-	return hdinsightFromARM(ws, az, res)
+	return p, nil
 }
 
-func hdinsightFromARM(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *arm.ComputeResource) (*HDInsight, error) {
-	p, err := res.Properties.HDInsight()
-	if err != nil {
-		return nil, fmt.Errorf("compute: %w", err)
-	}
-	h := &HDInsight{name: res.Name, ws: ws, az: az, address: p.Address, sshPort: 22, resource: res.Properties.ResourceID}
+func hdinsightFromARM(ws *workspace.Workspace, az *wsaccess.AzureWorkspace, res *armmachinelearning.ComputeResource, hdi *armmachinelearning.HDInsight) (*HDInsight, error) {
+	p := deref(hdi.Properties)
+	h := &HDInsight{name: deref(res.Name), ws: ws, az: az, address: deref(p.Address), sshPort: 22, resource: deref(hdi.ResourceID)}
 	if p.SSHPort != nil {
 		h.sshPort = int(*p.SSHPort)
 	}
 	if p.AdministratorAccount != nil {
-		h.username = p.AdministratorAccount.Username
+		h.username = deref(p.AdministratorAccount.Username)
 	}
 	return h, nil
 }
@@ -137,7 +168,7 @@ func (h *HDInsight) Status(ctx context.Context) (ProvisioningState, error) {
 	if err != nil {
 		return ProvisioningUnknown, err
 	}
-	return ProvisioningState(res.Properties.ProvisioningState), nil
+	return ProvisioningState(deref(baseOf(res).ProvisioningState)), nil
 }
 
 // Start is not implemented yet: running Spark jobs on HDInsight comes in a later version.
@@ -145,9 +176,16 @@ func (h *HDInsight) Start(ctx context.Context, job *Job) (Execution, error) {
 	return nil, unsupported("running jobs on HDInsight cluster %q is not implemented yet", h.name)
 }
 
-// Detach removes the cluster from the workspace; the cluster itself is untouched.
+// Detach removes the cluster from the workspace; the cluster itself is untouched. BeginDetach
+// is the non-blocking form.
 func (h *HDInsight) Detach(ctx context.Context) error {
-	return deleteOrDetach(ctx, h.az, h.name, arm.UnderlyingResourceDetach)
+	return deleteOrDetach(ctx, h.az, h.name, armmachinelearning.UnderlyingResourceActionDetach)
+}
+
+// BeginDetach starts detaching the cluster, as Detach does, and returns the operation's poller
+// (see BeginOptions).
+func (h *HDInsight) BeginDetach(ctx context.Context, opts *BeginOptions) (*runtime.Poller[DeleteResult], error) {
+	return beginDelete(ctx, h.az, h.name, armmachinelearning.UnderlyingResourceActionDetach, opts)
 }
 
 // Delete is refused: an attached cluster is detached, not deleted.

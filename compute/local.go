@@ -91,8 +91,9 @@ func (l *Local) Status(context.Context) (ProvisioningState, error) {
 
 // localState is the persisted form of a local execution.
 type localState struct {
-	RunDir     string    `json:"runDir"`
-	PID        int       `json:"pid"`
+	RunDir string `json:"runDir"`
+	// The driver process, identified from fork on (pid, start time, boot id).
+	driver.Identity
 	LaunchedAt time.Time `json:"launchedAt"`
 }
 
@@ -171,10 +172,17 @@ func (l *Local) Start(ctx context.Context, job *Job) (_ Execution, err error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("compute: starting driver: %w", err)
 	}
+	// The driver's identity is taken while it is still an unreaped child of this process, so its
+	// pid cannot have been reused: from here on it is alive exactly while that process runs, even
+	// while the kernel is still inside execve and the wrapper has not written a file yet.
+	id, err := driver.LocalIdentity(cmd.Process.Pid)
+	if err != nil && !errors.Is(err, driver.ErrNoProcFS) {
+		l.opts.Logger.WarnContext(ctx, "reading the driver's identity", "pid", cmd.Process.Pid, "err", err)
+	}
 	// Reap the driver when it ends while this process lives; once this process is gone the
 	// driver is re-parented and reaped by init.
 	go func() { _ = cmd.Wait() }()
-	st := localState{RunDir: rd, PID: cmd.Process.Pid, LaunchedAt: time.Now().UTC()}
+	st := localState{RunDir: rd, Identity: id, LaunchedAt: time.Now().UTC()}
 	l.opts.Logger.DebugContext(ctx, "local run started", "run_id", job.RunID, "pid", st.PID, "dir", rd)
 	return newLocalExecution(st, l.opts.CancelGracePeriod), nil
 }

@@ -46,8 +46,8 @@ func newLocalExecution(st localState, grace time.Duration) *localExecution {
 	return &localExecution{st: st, paths: paths, grace: grace, observer: &runDirObserver{
 		fs:    osRunFS{},
 		paths: paths,
-		pid:   st.PID,
-		alive: func(context.Context) (bool, error) { return processAlive(st.PID, st.RunDir), nil },
+		pid:   st.Identity,
+		alive: func(context.Context) (bool, error) { return st.driverAlive(), nil },
 	}}
 }
 
@@ -75,11 +75,11 @@ func (e *localExecution) Cancel(ctx context.Context) error {
 	if err := os.WriteFile(e.paths.KillFile, []byte(time.Now().UTC().Format(time.RFC3339Nano)+"\n"), 0o600); err != nil {
 		return fmt.Errorf("compute: requesting cancel: %w", err)
 	}
-	if processAlive(e.st.PID, e.st.RunDir) {
-		return nil
+	if e.st.driverAlive() {
+		return nil // the driver sees the kill file (even if it has not started reading files yet)
 	}
 	if pgid, err := strconv.Atoi(strings.TrimSpace(string(readSmall(e.paths.ChildPGID)))); err == nil && pgid > 1 {
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		killLocalGroup(pgid, e.st.PID)
 	}
 	if _, done, _ := readExitCode(e.paths.ExitCode); done {
 		return nil
@@ -128,26 +128,33 @@ func (e *localExecution) CollectOutputs(ctx context.Context, put func(name strin
 	return nil
 }
 
-// processAlive reports whether pid is a live (not zombie) driver of runDir.
-func processAlive(pid int, runDir string) bool {
-	if pid <= 0 {
-		return false
+// driverAlive reports whether the run's driver process still runs, by its identity. States
+// written before identities were recorded carry only the pid: for those, the driver is the
+// process with that pid whose command line names the run directory, as before.
+func (st localState) driverAlive() bool {
+	id := st.Identity
+	if id.StartTicks == 0 && id.BootID == "" && !id.GoneAtLaunch {
+		if cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", id.PID)); err == nil {
+			return driver.LocalAlive(id, pidExists) && bytes.Contains(cmdline, []byte(st.RunDir))
+		}
 	}
-	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
-		return false
+	return driver.LocalAlive(id, pidExists)
+}
+
+// pidExists reports whether a process with that pid exists (kill(pid, 0)).
+func pidExists(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// killLocalGroup SIGKILLs the script's process group pgid once its driver (session leader sid)
+// is gone, but only while the group still lives in that session: a group id is reused only
+// after the group is empty, and then by another session. Without procfs the group is killed.
+func killLocalGroup(pgid, sid int) {
+	if alive, known := driver.LocalGroupAlive(pgid, sid); known && !alive {
+		return
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return !errors.Is(err, fs.ErrNotExist) // no procfs: trust kill(2)
-	}
-	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) && (stat[i+2] == 'Z' || stat[i+2] == 'X') {
-		return false
-	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return false
-	}
-	return bytes.Contains(cmdline, []byte(runDir)) // guards against a reused pid
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 }
 
 func readExitCode(path string) (int, bool, error) {

@@ -3,6 +3,7 @@ package compute_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -200,4 +201,31 @@ func TestGetUnknownAndReserved(t *testing.T) {
 	targets, err := compute.List(ctx, ws)
 	require.NoError(t, err)
 	assert.Contains(t, targets, "local")
+}
+
+// A recorded driver whose pid now belongs to another process (a reused pid: same pid, another
+// start time) is gone: the run is reported lost at once, not Running forever.
+func TestLocalReusedPIDIsNotTheDriver(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc")
+	}
+	ws := openWorkspace(t)
+	local, err := compute.NewLocal(ws, nil)
+	require.NoError(t, err)
+	rd := t.TempDir()
+	for _, state := range []string{
+		// This test process stands in for the process that got the driver's pid.
+		fmt.Sprintf(`{"runDir":%q,"pid":%d,"startTicks":1,"bootId":"x"}`, rd, os.Getpid()),
+		// A state of an earlier version (pid only): this process's command line does not name
+		// the run directory.
+		fmt.Sprintf(`{"runDir":%q,"pid":%d}`, rd, os.Getpid()),
+	} {
+		e, err := local.Reattach(context.Background(), []byte(state))
+		require.NoError(t, err)
+		obs, err := e.Observe(context.Background(), compute.Cursor{})
+		require.NoError(t, err)
+		assert.Equal(t, "Failed", obs.Status, state)
+		assert.True(t, obs.SystemError)
+		assert.Contains(t, obs.Reason, compute.ErrExecutionLost.Error())
+	}
 }

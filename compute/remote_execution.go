@@ -32,9 +32,10 @@ const aliveRecheck = time.Second
 
 // remoteState is the persisted form of an execution on a VM (Execution.State).
 type remoteState struct {
-	Target     string    `json:"target"`
-	RunDir     string    `json:"runDir"`
-	PID        int       `json:"pid"`
+	Target string `json:"target"`
+	RunDir string `json:"runDir"`
+	// The driver process on the VM, identified from fork on (pid, start time, boot id).
+	driver.Identity
 	LaunchedAt time.Time `json:"launchedAt"`
 }
 
@@ -60,14 +61,14 @@ func newRemoteExecution(d *DSVM, st remoteState) *remoteExecution {
 	// killed without recording an exit code, and costs round trips.
 	var mu sync.Mutex
 	var aliveAt time.Time
-	e.observer = &runDirObserver{fs: rfs, paths: paths, pid: st.PID, concurrentReads: true, alive: func(ctx context.Context) (bool, error) {
+	e.observer = &runDirObserver{fs: rfs, paths: paths, pid: st.Identity, concurrentReads: true, alive: func(ctx context.Context) (bool, error) {
 		mu.Lock()
 		recent := !aliveAt.IsZero() && time.Since(aliveAt) < aliveRecheck
 		mu.Unlock()
 		if recent {
 			return true, nil
 		}
-		alive, err := rfs.processAlive(ctx, st.PID, st.RunDir)
+		alive, err := rfs.processAlive(ctx, st.Identity, st.RunDir)
 		if alive {
 			mu.Lock()
 			aliveAt = time.Now()
@@ -116,23 +117,45 @@ func (e *remoteExecution) Observe(ctx context.Context, cur Cursor) (*Observation
 }
 
 // cancelScript asks the driver to stop (kill file) and, when the driver is gone, kills the
-// script's process group and records the outcome in its place. Arguments: run dir, driver pid.
-const cancelScript = `R=$1 pid=$2 S=$1/azureml-setup
+// script's process group (only while it is still the group of the driver's session) and records
+// the outcome in its place. Arguments: run dir, driver pid, start ticks, boot id (see
+// driver.Identity; "-" for unknown parts, an empty start time for pid-only records).
+var cancelScript = driver.ProcFuncs + `R=$1 pid=$2 ticks=$3 boot=$4 S=$1/azureml-setup
 [ -f "$S/exit_code" ] && exit 0
 date -u +%Y-%m-%dT%H:%M:%S.%NZ >"$S/killfile"
-if [ -r "/proc/$pid/cmdline" ] && tr '\000' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$R"; then exit 0; fi
+if [ -n "$ticks" ]; then
+  _amlgo_is "$pid" "$ticks" "$boot" && exit 0
+elif [ -r "/proc/$pid/cmdline" ] && tr '\000' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$R"; then
+  exit 0 # a record of an earlier version: the pid and the run directory in its command line
+fi
 pg=$(cat "$S/child_pgid" 2>/dev/null)
-case $pg in ''|*[!0-9]*) ;; *) [ "$pg" -gt 1 ] && kill -KILL -- "-$pg" 2>/dev/null ;; esac
+case $pg in ''|*[!0-9]*) ;; *) [ "$pg" -gt 1 ] && _amlgo_kill_group KILL "$pg" "$pid" ;; esac
 [ -f "$S/exit_code" ] && exit 0
 echo canceled >"$S/reason"
 date -u +%Y-%m-%dT%H:%M:%S.%NZ >"$S/ended_at"
 echo 137 >"$S/exit_code.tmp" && mv -f "$S/exit_code.tmp" "$S/exit_code"
 `
 
+// identityArgs are the identity's parts as cancelScript takes them.
+func identityArgs(id driver.Identity) []string {
+	ticks, boot := "", "-"
+	switch {
+	case id.GoneAtLaunch:
+		ticks = "-"
+	case id.StartTicks != 0:
+		ticks = strconv.FormatUint(id.StartTicks, 10)
+	}
+	if id.BootID != "" {
+		boot = id.BootID
+	}
+	return []string{strconv.Itoa(id.PID), ticks, boot}
+}
+
 // Cancel creates the kill file the driver on the VM watches; if the driver is gone, the
 // script's process group is killed remotely and the outcome recorded in the driver's place.
 func (e *remoteExecution) Cancel(ctx context.Context) error {
-	cmd := "sh -c " + shQuote(cancelScript) + " amlgo-cancel " + sshx.QuoteArgs(e.st.RunDir, strconv.Itoa(e.st.PID))
+	args := append([]string{e.st.RunDir}, identityArgs(e.st.Identity)...)
+	cmd := "sh -c " + shQuote(cancelScript) + " amlgo-cancel " + sshx.QuoteArgs(args...)
 	if _, err := e.d.remote.output(ctx, cmd, nil); err != nil {
 		return fmt.Errorf("compute: canceling the run on VM target %q: %w", e.d.name, err)
 	}

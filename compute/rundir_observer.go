@@ -28,7 +28,7 @@ const maxObserveChunk = 4 << 20
 type runDirObserver struct {
 	fs    runFS
 	paths driver.Paths
-	pid   int // the driver's pid, for messages
+	pid   driver.Identity // the driver process, for messages
 	// alive reports whether the driver process still runs.
 	alive func(ctx context.Context) (bool, error)
 	// concurrentReads overlaps independent reads: worth it where each read is a network round
@@ -324,7 +324,7 @@ func (o *runDirObserver) observeStatus(ctx context.Context, obs *Observation) er
 		}
 		if !ok {
 			obs.Status = "Failed"
-			obs.Reason = fmt.Sprintf("%v: the driver process (pid %d) ended without recording an exit code; it was killed or the machine restarted", ErrExecutionLost, o.pid)
+			obs.Reason = fmt.Sprintf("%v: the driver process (%s) ended without recording an exit code; it was killed or the machine restarted", ErrExecutionLost, o.pid)
 			obs.EndedAt = time.Now().UTC()
 			obs.SystemError = true
 			return nil

@@ -7,11 +7,14 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/pkg/sftp"
 
+	"github.com/amlgo/amlgo/internal/driver"
 	"github.com/amlgo/amlgo/internal/sshx"
 )
 
@@ -139,26 +142,42 @@ func (r *sftpRunFS) RegularFiles(ctx context.Context, dir string) ([]fileEntry, 
 
 func (r *sftpRunFS) Join(elem ...string) string { return path.Join(elem...) }
 
-// processAlive reports whether pid is a live driver of runDir on the VM, from its
-// /proc/<pid>/cmdline (empty for a zombie; another command line for a reused pid).
-func (r *sftpRunFS) processAlive(ctx context.Context, pid int, runDir string) (bool, error) {
-	if pid <= 0 {
+// processAlive reports whether the driver process id still runs on the VM, from its
+// /proc/<pid>/stat (start time) and the VM's boot id. Records of earlier versions carry only a
+// pid: for those the process's command line must name the run directory, as before.
+func (r *sftpRunFS) processAlive(ctx context.Context, id driver.Identity, runDir string) (bool, error) {
+	if id.PID <= 0 || id.GoneAtLaunch {
 		return false, nil
 	}
-	b, ok, err := r.ReadSmall(ctx, "/proc/"+strconv.Itoa(pid)+"/cmdline")
-	if err != nil {
-		if sshx.IsConnLost(err) {
+	read := func(name string) ([]byte, bool, error) {
+		b, ok, err := r.ReadSmall(ctx, name)
+		if err != nil && !sshx.IsConnLost(err) {
+			return nil, false, nil // e.g. permission denied: the process is gone or not ours
+		}
+		return b, ok, err
+	}
+	if id.StartTicks == 0 && id.BootID == "" {
+		b, ok, err := read("/proc/" + strconv.Itoa(id.PID) + "/cmdline")
+		if err != nil || !ok {
 			return false, err
 		}
-		return false, nil // e.g. permission denied: the process is gone or not ours
+		return slices.ContainsFunc(bytes.Split(b, []byte{0}), func(a []byte) bool { return string(a) == runDir }), nil
 	}
-	if !ok {
+	stat, ok, err := read(driver.ProcStatPath(id.PID))
+	if err != nil || !ok {
+		return false, err
+	}
+	st, err := driver.ParseProcStat(stat)
+	if err != nil {
 		return false, nil
 	}
-	for _, arg := range bytes.Split(b, []byte{0}) {
-		if string(arg) == runDir {
-			return true, nil
+	boot := ""
+	if id.BootID != "" {
+		b, _, err := read(driver.BootIDPath)
+		if err != nil {
+			return false, err
 		}
+		boot = strings.TrimSpace(string(b))
 	}
-	return false, nil
+	return id.Matches(st, boot), nil
 }

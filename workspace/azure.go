@@ -14,7 +14,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	azarm "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
 
 	"github.com/amlgo/amlgo/internal/arm"
 	"github.com/amlgo/amlgo/internal/store"
@@ -38,7 +38,8 @@ func azureOf(v any) (*wsaccess.AzureWorkspace, bool) {
 	if !ok || w == nil || w.azure == nil {
 		return nil, false
 	}
-	return &wsaccess.AzureWorkspace{Client: w.azure.client, ID: w.azure.id, Location: w.azure.info.Location}, true
+	return &wsaccess.AzureWorkspace{Clients: w.azure.clients, SubscriptionID: w.azure.id.SubscriptionID,
+		ResourceGroup: w.azure.id.ResourceGroup, Name: w.azure.id.Name, Location: w.azure.info.Location}, true
 }
 
 // ID identifies an Azure ML workspace: subscription, resource group and name.
@@ -49,20 +50,46 @@ type ID struct {
 }
 
 // String returns the workspace's ARM resource id.
-func (id ID) String() string { return id.arm().String() }
-
-func (id ID) arm() arm.WorkspaceID {
-	return arm.WorkspaceID{SubscriptionID: id.SubscriptionID, ResourceGroup: id.ResourceGroup, Name: id.Name}
+func (id ID) String() string {
+	return "/subscriptions/" + id.SubscriptionID + "/resourceGroups/" + id.ResourceGroup +
+		"/providers/Microsoft.MachineLearningServices/workspaces/" + id.Name
 }
+
+// validate checks that every part is set.
+func (id ID) validate() error {
+	switch {
+	case id.SubscriptionID == "":
+		return fmt.Errorf("workspace: workspace id %q: empty subscription id", id.String())
+	case id.ResourceGroup == "":
+		return fmt.Errorf("workspace: workspace id %q: empty resource group", id.String())
+	case id.Name == "":
+		return fmt.Errorf("workspace: workspace id %q: empty workspace name", id.String())
+	}
+	return nil
+}
+
+// workspaceType is the resource type of a workspace.
+const workspaceType = "Microsoft.MachineLearningServices/workspaces"
 
 // ParseID parses a workspace ARM resource id
 // (/subscriptions/<s>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>).
+// The id of a resource under the workspace (e.g. an azureml-core project.json Scope ending in
+// /projects/<p>) gives its workspace. Names of segments and types match without regard to case.
 func ParseID(armID string) (ID, error) {
-	id, err := arm.ParseWorkspaceID(armID)
+	r, err := azarm.ParseResourceID(armID)
 	if err != nil {
-		return ID{}, fmt.Errorf("workspace: %w", err)
+		return ID{}, fmt.Errorf("workspace: %q is not a workspace resource id: %w", armID, err)
 	}
-	return ID{SubscriptionID: id.SubscriptionID, ResourceGroup: id.ResourceGroup, Name: id.Name}, nil
+	for ; r != nil; r = r.Parent {
+		if strings.EqualFold(r.ResourceType.String(), workspaceType) {
+			id := ID{SubscriptionID: r.SubscriptionID, ResourceGroup: r.ResourceGroupName, Name: r.Name}
+			if err := id.validate(); err != nil {
+				return ID{}, err
+			}
+			return id, nil
+		}
+	}
+	return ID{}, fmt.Errorf("workspace: %q is not a workspace resource id", armID)
 }
 
 // AzureInfo describes an Azure workspace as Resource Manager reports it.
@@ -86,27 +113,39 @@ type AzureInfo struct {
 	ProvisioningState string
 }
 
-func infoOf(w *arm.Workspace) (AzureInfo, error) {
-	id, err := ParseID(w.ID)
+func infoOf(w *armmachinelearning.Workspace) (AzureInfo, error) {
+	if w == nil {
+		return AzureInfo{}, errors.New("workspace: the service returned no workspace")
+	}
+	id, err := ParseID(deref(w.ID))
 	if err != nil {
 		return AzureInfo{}, err
 	}
-	info := AzureInfo{ID: id, Location: w.Location}
+	info := AzureInfo{ID: id, Location: deref(w.Location)}
 	if p := w.Properties; p != nil {
-		info.WorkspaceID, info.FriendlyName, info.Description = p.WorkspaceID, p.FriendlyName, p.Description
-		info.DiscoveryURL, info.MLflowTrackingURI = p.DiscoveryURL, p.MLFlowTrackingURI
-		info.StorageAccount, info.KeyVault = p.StorageAccount, p.KeyVault
-		info.ApplicationInsights, info.ContainerRegistry = p.ApplicationInsights, p.ContainerRegistry
-		info.ProvisioningState = p.ProvisioningState
+		info.WorkspaceID, info.FriendlyName, info.Description = deref(p.WorkspaceID), deref(p.FriendlyName), deref(p.Description)
+		info.DiscoveryURL, info.MLflowTrackingURI = deref(p.DiscoveryURL), deref(p.MlFlowTrackingURI)
+		info.StorageAccount, info.KeyVault = deref(p.StorageAccount), deref(p.KeyVault)
+		info.ApplicationInsights, info.ContainerRegistry = deref(p.ApplicationInsights), deref(p.ContainerRegistry)
+		info.ProvisioningState = string(deref(p.ProvisioningState))
 	}
 	return info, nil
 }
 
+// deref returns *p, or the zero value for nil.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
 // azureWorkspace is the Azure side of a Workspace.
 type azureWorkspace struct {
-	id     arm.WorkspaceID
-	info   AzureInfo
-	client *arm.Client
+	id      ID
+	info    AzureInfo
+	clients *arm.Clients
 }
 
 // GetOptions configures Get, FromConfig and List. nil selects the defaults.
@@ -140,50 +179,48 @@ func (o *GetOptions) orDefault() GetOptions {
 	return out
 }
 
-// newClient returns a Resource Manager client; a nil cred means DefaultAzureCredential.
-func newClient(cred azcore.TokenCredential, o GetOptions) (*arm.Client, error) {
+// newClients returns the Resource Manager clients of a subscription.
+func newClients(cred azcore.TokenCredential, subscriptionID string, o GetOptions) (*arm.Clients, error) {
 	if cred == nil {
-		var opts *azidentity.DefaultAzureCredentialOptions
-		if o.ClientOptions != nil {
-			opts = &azidentity.DefaultAzureCredentialOptions{ClientOptions: o.ClientOptions.ClientOptions}
-		}
-		c, err := azidentity.NewDefaultAzureCredential(opts)
-		if err != nil {
-			return nil, fmt.Errorf("workspace: %w", err)
-		}
-		cred = c
+		return nil, errNoCredential
 	}
-	c, err := arm.NewClient(cred, o.ClientOptions)
+	c, err := arm.NewClients(subscriptionID, cred, o.ClientOptions)
 	if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
 	return c, nil
 }
 
+// errNoCredential is the error of a nil credential. amlgo does not pick a credential itself, so
+// that programs using only local workspaces do not link azidentity and MSAL.
+var errNoCredential = errors.New("workspace: nil credential: pass an azcore.TokenCredential, " +
+	"e.g. the one azidentity.NewDefaultAzureCredential returns (az login, environment, managed identity)")
+
 // Get returns the Azure workspace id, as azureml-core's Workspace.get: it reads the workspace
 // from Resource Manager (an error wrapping ErrNotFound and the *azcore.ResponseError when it
-// does not exist) and opens its local run history (GetOptions.Dir). cred nil means
-// azidentity's DefaultAzureCredential. The caller must Close the workspace.
+// does not exist) and opens its local run history (GetOptions.Dir). cred authenticates the
+// requests, as in the Azure SDK for Go: usually azidentity.NewDefaultAzureCredential's (see
+// the FromConfig example). The caller must Close the workspace.
 func Get(ctx context.Context, cred azcore.TokenCredential, id ID, opts *GetOptions) (*Workspace, error) {
 	o := opts.orDefault()
 	if o.ConfigFileName != "" {
 		return nil, fmt.Errorf("workspace: GetOptions.ConfigFileName %q is for FromConfig; Get reads no configuration file", o.ConfigFileName)
 	}
-	if err := id.arm().Validate(); err != nil {
-		return nil, fmt.Errorf("workspace: %w", err)
+	if err := id.validate(); err != nil {
+		return nil, err
 	}
-	client, err := newClient(cred, o)
+	clients, err := newClients(cred, id.SubscriptionID, o)
 	if err != nil {
 		return nil, err
 	}
-	aw, err := client.GetWorkspace(ctx, id.arm())
+	resp, err := clients.Workspaces.Get(ctx, id.ResourceGroup, id.Name, nil)
 	if arm.IsNotFound(err) {
 		return nil, fmt.Errorf("%w: %s: %w", ErrNotFound, id, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("workspace: getting %s: %w", id, err)
 	}
-	info, err := infoOf(aw)
+	info, err := infoOf(&resp.Workspace)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +249,7 @@ func Get(ctx context.Context, cred azcore.TokenCredential, id ID, opts *GetOptio
 	}
 	o.Logger.Debug("workspace: opened Azure workspace", "id", id.String(), "location", info.Location, "history", abs)
 	return &Workspace{name: id.Name, dir: abs, log: o.Logger, store: st,
-		azure: &azureWorkspace{id: id.arm(), info: info, client: client}}, nil
+		azure: &azureWorkspace{id: id, info: info, clients: clients}}, nil
 }
 
 // historyKey names the default run-history directory of a workspace: a digest of its ARM id
@@ -223,22 +260,26 @@ func historyKey(id ID) string {
 }
 
 // List lists the Azure workspaces of a resource group, as azureml-core's Workspace.list.
-// cred nil means DefaultAzureCredential; only opts.ClientOptions is used.
+// cred authenticates the requests, as for Get; only opts.ClientOptions is used.
 func List(ctx context.Context, cred azcore.TokenCredential, subscriptionID, resourceGroup string, opts *GetOptions) iter.Seq2[AzureInfo, error] {
 	return func(yield func(AzureInfo, error) bool) {
-		client, err := newClient(cred, opts.orDefault())
+		clients, err := newClients(cred, subscriptionID, opts.orDefault())
 		if err != nil {
 			yield(AzureInfo{}, err)
 			return
 		}
-		for p := client.NewListWorkspacesPager(subscriptionID, resourceGroup); p.More(); {
+		if resourceGroup == "" {
+			yield(AzureInfo{}, errors.New("workspace: listing workspaces: empty resource group"))
+			return
+		}
+		for p := clients.Workspaces.NewListByResourceGroupPager(resourceGroup, nil); p.More(); {
 			page, err := p.NextPage(ctx)
 			if err != nil {
 				yield(AzureInfo{}, fmt.Errorf("workspace: listing workspaces of %s/%s: %w", subscriptionID, resourceGroup, err))
 				return
 			}
-			for i := range page.Value {
-				info, err := infoOf(&page.Value[i])
+			for _, w := range page.Value {
+				info, err := infoOf(w)
 				if !yield(info, err) {
 					return
 				}

@@ -1,12 +1,58 @@
 package workspace_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	azarm "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
 	"github.com/amlgo/amlgo/workspace"
 )
+
+// The Azure workspace of azureml's config.json (searched upward from the current directory),
+// authenticated with azidentity's DefaultAzureCredential (environment variables, workload or
+// managed identity, az login, …), as the Azure SDK for Go documents it. amlgo takes any
+// azcore.TokenCredential; only programs that use Azure import azidentity. (Not run: it needs
+// an Azure subscription.)
+func ExampleFromConfig() {
+	ctx := context.Background()
+	cred, err := azidentity.NewDefaultAzureCredential(nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ws, err := workspace.FromConfig(ctx, cred, ".", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ws.Close()
+	info, _ := ws.Azure()
+	fmt.Println(info.ID.Name, info.Location)
+}
+
+// In a sovereign cloud, the credential and the Resource Manager clients take the same cloud
+// configuration. (Not run: it needs an Azure subscription.)
+func ExampleFromConfig_sovereignCloud() {
+	ctx := context.Background()
+	client := policy.ClientOptions{Cloud: cloud.AzureChina}
+	cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{ClientOptions: client})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ws, err := workspace.FromConfig(ctx, cred, ".", &workspace.GetOptions{ClientOptions: &azarm.ClientOptions{ClientOptions: client}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ws.Close()
+}
 
 // azureml-core's configuration files come in two forms; FindConfig searches for them as
 // Workspace.from_config does, and ReadConfig reads either.

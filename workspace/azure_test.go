@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -61,7 +62,7 @@ func TestGetAzureWorkspace(t *testing.T) {
 	az, ok := wsaccess.Azure(ws)
 	require.True(t, ok)
 	assert.Equal(t, "eastus2", az.Location)
-	assert.Equal(t, id.String(), az.ID.String())
+	assert.Equal(t, id.String(), az.ID())
 
 	local, err := workspace.Open(t.TempDir(), nil)
 	require.NoError(t, err)
@@ -114,6 +115,35 @@ func TestGetNotFound(t *testing.T) {
 
 	_, err = workspace.Get(context.Background(), srv.Credential(), workspace.ID{Name: "x"}, opts(srv, t.TempDir()))
 	assert.ErrorContains(t, err, "workspace: ")
+}
+
+// amlgo picks no credential itself: a nil one is an error saying what to pass.
+func TestGetNeedsCredential(t *testing.T) {
+	srv, id := fakeWorkspace(t)
+	_, err := workspace.Get(context.Background(), nil, id, opts(srv, t.TempDir()))
+	assert.EqualError(t, err, "workspace: nil credential: pass an azcore.TokenCredential, e.g. the one "+
+		"azidentity.NewDefaultAzureCredential returns (az login, environment, managed identity)")
+	for _, err := range workspace.List(context.Background(), nil, "sub-1", "rg-1", nil) {
+		assert.ErrorContains(t, err, "workspace: nil credential")
+	}
+	assert.Empty(t, srv.Requests(), "nothing was sent")
+}
+
+// A program using only local workspaces links neither azidentity nor MSAL: amlgo takes the
+// caller's credential and never builds one itself.
+func TestLocalProgramsDoNotLinkAzidentity(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		testenv.SkipOrFail(t, "the go command is not on PATH")
+	}
+	cmd := exec.Command(gobin, "list", "-deps", "./examples/train-on-local")
+	cmd.Dir = testenv.RepoRoot(t)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	deps := string(out)
+	require.Contains(t, deps, "github.com/amlgo/amlgo/workspace\n")
+	assert.NotContains(t, deps, "github.com/Azure/azure-sdk-for-go/sdk/azidentity")
+	assert.NotContains(t, deps, "github.com/AzureAD/microsoft-authentication-library-for-go")
 }
 
 func TestList(t *testing.T) {

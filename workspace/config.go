@@ -137,7 +137,7 @@ func FindConfigNamed(path, fileName string) (string, error) {
 // FromConfig returns the Azure workspace named by the configuration file found from path
 // (see FindConfig; opts.ConfigFileName looks for another file name, as azureml-core's
 // Workspace.from_config(path, _file_name=...)), as azureml-core's Workspace.from_config.
-// cred nil means DefaultAzureCredential. The caller must Close the workspace.
+// cred authenticates the requests (see Get). The caller must Close the workspace.
 func FromConfig(ctx context.Context, cred azcore.TokenCredential, path string, opts *GetOptions) (*Workspace, error) {
 	var name string
 	if opts != nil {

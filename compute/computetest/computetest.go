@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -140,5 +141,33 @@ func TestTarget(t *testing.T, target compute.ComputeTarget) {
 		require.NoError(t, e.Cancel(ctx))
 		obs, _, _ := Follow(t, e)
 		assert.Equal(t, "Canceled", obs.Status)
+	})
+	t.Run("ObservedAtOnceIsNotLost", func(t *testing.T) {
+		// The first Observe comes right after Start returns, before the driver has written a
+		// file: the driver is alive from fork on, so a healthy run is never reported lost.
+		for i := range 10 {
+			e, err := target.Start(ctx, Job(t, fmt.Sprintf("conf_atonce_%d", i), "print('ok')\n", nil))
+			require.NoError(t, err)
+			first, err := e.Observe(ctx, compute.Cursor{})
+			require.NoError(t, err)
+			require.False(t, first.SystemError, "run %d: %s", i, first.Reason)
+			obs, log, _ := Follow(t, e)
+			require.Equal(t, "Completed", obs.Status, "run %d: %s", i, obs.Reason)
+			assert.Equal(t, "ok\n", log)
+		}
+	})
+	t.Run("CanceledAtOnceByTheDriver", func(t *testing.T) {
+		// A cancel right after Start finds the driver alive and leaves the outcome to it: the
+		// run ends Canceled with the driver's exit code (143), never one the SDK wrote for a
+		// driver it took for dead (137).
+		for i := range 5 {
+			e, err := target.Start(ctx, Job(t, fmt.Sprintf("conf_cancelatonce_%d", i), "import time\ntime.sleep(100)\n", nil))
+			require.NoError(t, err)
+			require.NoError(t, e.Cancel(ctx))
+			obs, _, _ := Follow(t, e)
+			require.Equal(t, "Canceled", obs.Status, "run %d: %s", i, obs.Reason)
+			require.NotNil(t, obs.ExitCode)
+			assert.Equal(t, 143, *obs.ExitCode, "run %d", i)
+		}
 	})
 }

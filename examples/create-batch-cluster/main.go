@@ -11,7 +11,8 @@
 //
 // It reads the workspace from azureml's config.json (searched upward from -config, as
 // Workspace.from_config does) and authenticates with azidentity's DefaultAzureCredential
-// (az login, environment variables, managed identity, …):
+// (environment variables, workload or managed identity, az login, …), which the program passes
+// to amlgo as the Azure SDK for Go documents it:
 //
 //	go run ./examples/create-batch-cluster -name cpu-cluster -vm-size STANDARD_D2_V2 -max-nodes 4
 //
@@ -25,6 +26,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/amlgo/amlgo/compute"
 	"github.com/amlgo/amlgo/workspace"
@@ -50,7 +53,11 @@ func main() {
 }
 
 func run(ctx context.Context, config, name string, cfg *compute.BatchClusterConfig, del bool) error {
-	ws, err := workspace.FromConfig(ctx, nil, config, nil)
+	cred, err := azidentity.NewDefaultAzureCredential(nil)
+	if err != nil {
+		return err
+	}
+	ws, err := workspace.FromConfig(ctx, cred, config, nil)
 	if err != nil {
 		return err
 	}

@@ -49,9 +49,17 @@ _amlgo_now() {
 	printf '%s\n' "$t"
 }
 
+# @amlgo-procfuncs@
+
+# The wrapper's session: the SDK starts it as a session leader, so it is normally $$. The
+# command's process group is recognised by its id *and* this session, never by the id alone.
+_amlgo_sid=$$
+if _amlgo_stat self; then _amlgo_sid=$_amlgo_st_sid; fi
+_amlgo_leader_done=$_amlgo_setup/.leader_exited
+
 _amlgo_put "$_amlgo_setup/pid" "$$"
 rm -f "$_amlgo_setup/exit_code" "$_amlgo_setup/ended_at" "$_amlgo_setup/reason" \
-	"$_amlgo_setup/started_at" "$_amlgo_setup/child_pgid"
+	"$_amlgo_setup/started_at" "$_amlgo_setup/child_pgid" "$_amlgo_leader_done"
 
 # Cancelled before the command started: do not start it.
 if [ -e "$_amlgo_killfile" ]; then
@@ -78,29 +86,22 @@ set +m
 trap '' HUP
 _amlgo_put "$_amlgo_setup/child_pgid" "$_amlgo_child"
 
-# _amlgo_group_alive: succeeds while a non-zombie process is in the command's process group.
-_amlgo_group_alive() {
-	kill -0 -- "-$_amlgo_child" 2>/dev/null || return 1
-	[ -r /proc/self/stat ] || return 0
-	local f line rest state pgrp
-	for f in /proc/[0-9]*/stat; do
-		line=
-		read -r line <"$f" 2>/dev/null || [ -n "$line" ] || continue
-		rest=${line##*) }
-		state=${rest%% *}
-		rest=${rest#* }
-		rest=${rest#* }
-		pgrp=${rest%% *}
-		if [ "$pgrp" = "$_amlgo_child" ] && [ "$state" != Z ] && [ "$state" != X ]; then
-			return 0
-		fi
-	done
-	return 1
+# _amlgo_wrapper_gone: succeeds once the wrapper (the watcher's parent) has died: the watcher has
+# been re-parented. Without procfs, whether a process with the wrapper's pid exists.
+_amlgo_wrapper_gone() {
+	if _amlgo_stat self; then
+		[ "$_amlgo_st_ppid" != "$_amlgo_wrapper" ]
+	else
+		! kill -0 "$_amlgo_wrapper" 2>/dev/null
+	fi
 }
 
 # The watcher polls for the killfile and the deadline. On either, or when the command's leader
-# has exited (and been reaped) while its group lives on, it records the reason (not in the last
-# case), sends SIGTERM (+SIGCONT) to the group, and SIGKILL once grace seconds have passed.
+# has exited (the wrapper says so with the .leader_exited marker, never by its reusable pid)
+# while its group lives on, it records the reason (not in the last case), sends SIGTERM
+# (+SIGCONT) to the group, and SIGKILL once grace seconds have passed. If the wrapper itself is
+# killed, the watcher stops the command's group too, so nothing runs on unsupervised; the run
+# then has no exit code and the SDK reports it lost.
 _amlgo_watch() {
 	trap - TERM INT
 	LC_ALL=C
@@ -137,19 +138,22 @@ _amlgo_watch() {
 				break
 			fi
 		fi
-		kill -0 "$_amlgo_child" 2>/dev/null || break
-		kill -0 "$$" 2>/dev/null || exit 0
+		[ ! -e "$_amlgo_leader_done" ] || break
+		if _amlgo_wrapper_gone; then
+			why=lost
+			break
+		fi
 		_amlgo_tick
 	done
-	[ -z "$why" ] || _amlgo_put "$_amlgo_setup/reason" "$why"
-	kill -TERM -- "-$_amlgo_child" 2>/dev/null
+	case $why in canceled | timeout) _amlgo_put "$_amlgo_setup/reason" "$why" ;; esac
+	_amlgo_kill_group TERM "$_amlgo_child" "$_amlgo_sid"
 	kill -CONT -- "-$_amlgo_child" 2>/dev/null
 	_amlgo_now_ms
 	local kill_at=$((_amlgo_ms + _amlgo_grace * 1000))
-	while _amlgo_group_alive; do
+	while _amlgo_group_alive "$_amlgo_child" "$_amlgo_sid"; do
 		_amlgo_now_ms
 		if [ "$_amlgo_ms" -ge "$kill_at" ]; then
-			kill -KILL -- "-$_amlgo_child" 2>/dev/null
+			_amlgo_kill_group KILL "$_amlgo_child" "$_amlgo_sid"
 			break
 		fi
 		_amlgo_tick
@@ -157,6 +161,7 @@ _amlgo_watch() {
 	exit 0
 }
 
+_amlgo_wrapper=$$
 _amlgo_watch &
 _amlgo_watcher=$!
 
@@ -167,16 +172,19 @@ while :; do
 	[ -n "$_amlgo_sig" ] || break
 done
 
-if _amlgo_group_alive; then
+: >"$_amlgo_leader_done"
+if _amlgo_group_alive "$_amlgo_child" "$_amlgo_sid"; then
 	# Cancel/timeout in progress, or processes the command left behind: the watcher (which sees
-	# the reaped leader) escalates TERM -> grace -> KILL.
-	while kill -0 "$_amlgo_watcher" 2>/dev/null; do
-		wait "$_amlgo_watcher"
+	# the leader-exited marker) escalates TERM -> grace -> KILL. The watcher is waited for as an
+	# unreaped child, never polled by its pid.
+	while :; do
+		_amlgo_sig=
+		wait "$_amlgo_watcher" 2>/dev/null
+		[ -n "$_amlgo_sig" ] || break
 	done
 	# Make sure nothing survives (bounded, in case of uninterruptible sleeps).
 	_amlgo_i=0
-	while _amlgo_group_alive && [ "$_amlgo_i" -lt 100 ]; do
-		kill -KILL -- "-$_amlgo_child" 2>/dev/null
+	while _amlgo_kill_group KILL "$_amlgo_child" "$_amlgo_sid" && [ "$_amlgo_i" -lt 100 ]; do
 		sleep 0.02
 		_amlgo_i=$((_amlgo_i + 1))
 	done

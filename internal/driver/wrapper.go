@@ -6,14 +6,26 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // WrapperScript is the bash wrapper (driver.sh) that supervises a run's command; see the
-// package documentation for its invocation and the files it writes.
-//
+// package documentation for its invocation and the files it writes. It includes ProcFuncs.
+var WrapperScript = []byte(strings.Replace(wrapperSource, procFuncsMark, ProcFuncs, 1))
+
 //go:embed driver.sh
-var WrapperScript []byte
+var wrapperSource string
+
+// ProcFuncs are the POSIX sh functions that identify processes by pid and start time
+// (_amlgo_stat, _amlgo_identity, _amlgo_is, _amlgo_group_alive, _amlgo_kill_group), shared by
+// the wrapper and the SDK's remote launch and cancel scripts so that every side names a driver
+// and its process group the same way (see Identity).
+//
+//go:embed procfuncs.sh
+var ProcFuncs string
+
+const procFuncsMark = "# @amlgo-procfuncs@\n"
 
 // DefaultGrace is the time between SIGTERM and SIGKILL when CommandOptions.Grace is zero.
 const DefaultGrace = 10 * time.Second

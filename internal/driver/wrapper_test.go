@@ -386,3 +386,37 @@ func TestWrapperScriptStartsWithDefaultSignalDispositions(t *testing.T) {
 	require.NotEmpty(t, sigIgn, log)
 	assert.Equal(t, strings.Repeat("0", len(sigIgn)), sigIgn, "no signal is ignored by the script")
 }
+
+// When the wrapper itself is killed (SIGKILL: no trap runs), its watcher stops the script's
+// whole group, so nothing trains on unsupervised; no exit code is written, and the SDK reports
+// the run lost.
+func TestWrapperKilledStopsTheScript(t *testing.T) {
+	needBash(t)
+	t.Parallel()
+	p := newRunDir(t)
+	cmd := startWrapper(t, p, &CommandOptions{Grace: time.Second}, nil, "bash", "-c", "sleep 300 & echo ready; wait")
+	waitFor(t, 10*time.Second, "ready", fileContains(p.DriverLog, "ready"))
+	pgid := readPIDFile(t, p.ChildPGID)
+	require.NotEmpty(t, groupMembers(t, pgid))
+	// The watcher is forked right after child_pgid is written: wait for it (a child of the
+	// wrapper outside the script's group).
+	waitFor(t, 10*time.Second, "the watcher", func() bool {
+		for _, pid := range sessionMembers(cmd.Process.Pid) {
+			b, err := os.ReadFile(ProcStatPath(pid))
+			if err != nil {
+				continue
+			}
+			if st, err := ParseProcStat(b); err == nil && st.PPID == cmd.Process.Pid && st.PGRP != pgid {
+				return true
+			}
+		}
+		return false
+	})
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	_ = waitExit(t, cmd, 10*time.Second)
+	waitFor(t, 20*time.Second, "the script's group to be gone", func() bool { return len(groupMembers(t, pgid)) == 0 })
+	_, err := os.Stat(p.ExitCode)
+	assert.True(t, os.IsNotExist(err), "no exit code: the driver did not see the script end")
+	_, err = os.Stat(p.Reason)
+	assert.True(t, os.IsNotExist(err), "no reason file")
+}

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
+	"sort"
 	"strings"
 	"time"
 )
@@ -36,42 +36,93 @@ func stripSecrets(body map[string]any) []string {
 	return out
 }
 
-func (s *Server) serveCompute(w http.ResponseWriter, r *http.Request, wsID string, wsBody json.RawMessage, name string, body []byte) {
-	key := computeKey(wsID, name)
-	c := s.computes[key]
-	switch r.Method {
-	case http.MethodGet:
-		if c == nil {
-			s.notFound(w, name)
-			return
-		}
-		s.writeJSON(w, http.StatusOK, c.body)
-	case http.MethodPut:
-		s.putCompute(w, r, wsID, wsBody, name, body, c)
-	case http.MethodPatch:
-		if c == nil {
-			s.notFound(w, name)
-			return
-		}
-		s.patchCompute(w, r, c, body)
-	case http.MethodDelete:
-		action := r.URL.Query().Get("underlyingResourceAction")
-		if !strings.EqualFold(action, "Delete") && !strings.EqualFold(action, "Detach") {
-			s.writeError(w, http.StatusBadRequest, "BadRequest",
-				"The underlyingResourceAction query parameter is required: Delete or Detach.")
-			return
-		}
-		if c == nil {
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		s.deleteCompute(w, r, key, c)
-	default:
-		s.methodNotAllowed(w)
+// getCompute answers Compute_Get.
+func (s *Server) getCompute(c *call) {
+	e := s.computes[computeKey(c.wsID, c.params["computeName"])]
+	if e == nil {
+		s.notFound(c.w, c.params["computeName"])
+		return
 	}
+	s.writeJSON(c.w, http.StatusOK, e.body)
 }
 
-func (s *Server) putCompute(w http.ResponseWriter, r *http.Request, wsID string, wsBody json.RawMessage, name string, body []byte, existing *computeEntry) {
+// listComputes answers Compute_List, paged.
+func (s *Server) listComputes(c *call) {
+	prefix := strings.ToLower(c.wsID) + "/computes/"
+	var keys []string
+	for k := range s.computes {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	items := make([]any, 0, len(keys))
+	for _, k := range keys {
+		items = append(items, s.computes[k].body)
+	}
+	s.page(c.w, c.r, "value", items)
+}
+
+// deleteCompute answers Compute_Delete: 400 without a valid underlyingResourceAction, 204 for
+// a compute that does not exist, else 202 with Azure-AsyncOperation and Location.
+func (s *Server) deleteCompute(c *call) {
+	action := c.r.URL.Query().Get("underlyingResourceAction")
+	if !strings.EqualFold(action, "Delete") && !strings.EqualFold(action, "Detach") {
+		s.writeError(c.w, http.StatusBadRequest, "BadRequest",
+			"The underlyingResourceAction query parameter is required: Delete or Detach.")
+		return
+	}
+	key := computeKey(c.wsID, c.params["computeName"])
+	e := s.computes[key]
+	if e == nil {
+		c.w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	props, _ := e.body["properties"].(map[string]any)
+	props["provisioningState"] = "Deleting"
+	opURL := s.newOperation(e.wsID, func(*failure) { delete(s.computes, key) })
+	if !s.DeleteLocationOnly {
+		c.w.Header().Set("Azure-AsyncOperation", opURL)
+	}
+	c.w.Header().Set("Location", strings.Replace(opURL, "/computeOperationsStatus/", "/computeOperationsResults/", 1))
+	c.w.WriteHeader(http.StatusAccepted)
+}
+
+// listNodes answers Compute_ListNodes of an AmlCompute, paged: one idle node per current node.
+func (s *Server) listNodes(c *call) {
+	name := c.params["computeName"]
+	e := s.computes[computeKey(c.wsID, name)]
+	if e == nil {
+		s.notFound(c.w, name)
+		return
+	}
+	props, _ := e.body["properties"].(map[string]any)
+	if props["computeType"] != "AmlCompute" {
+		s.writeError(c.w, http.StatusBadRequest, "BadRequest", "listNodes is only supported for AmlCompute")
+		return
+	}
+	inner, _ := props["properties"].(map[string]any)
+	n, _ := inner["currentNodeCount"].(float64)
+	items := make([]any, 0, int(n))
+	for i := range int(n) {
+		items = append(items, map[string]any{
+			"nodeId": fmt.Sprintf("tvm-%d_%d-20250101t000000z", 1000+len(name), i+1), "privateIpAddress": fmt.Sprintf("10.0.0.%d", 4+i),
+			"publicIpAddress": fmt.Sprintf("20.1.2.%d", 3+i), "port": 50000 + i, "nodeState": "idle",
+		})
+	}
+	s.page(c.w, c.r, "nodes", items)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, name string) {
+	s.writeError(w, http.StatusNotFound, "ResourceNotFound",
+		fmt.Sprintf("The Resource 'Microsoft.MachineLearningServices/workspaces/computes/%s' was not found.", name))
+}
+
+// putCompute answers Compute_CreateOrUpdate: 201 (200 when replacing) with the compute in
+// state Creating and an Azure-AsyncOperation monitor.
+func (s *Server) putCompute(c *call) {
+	w, wsID, wsBody, name, body := c.w, c.wsID, c.wsBody, c.params["computeName"], c.body
+	existing := s.computes[computeKey(wsID, name)]
 	var m map[string]any
 	if err := json.Unmarshal(body, &m); err != nil {
 		s.writeError(w, http.StatusBadRequest, "InvalidRequestContent", "The request content was invalid and could not be deserialized: "+err.Error())
@@ -117,11 +168,11 @@ func (s *Server) putCompute(w http.ResponseWriter, r *http.Request, wsID string,
 	if existing != nil {
 		status = http.StatusOK
 	}
-	c := &computeEntry{wsID: wsID, name: name, body: m}
-	s.computes[computeKey(wsID, name)] = c
-	opURL := s.newOperation(wsID, func(f *failure) { s.finishProvisioning(c, f) })
+	e := &computeEntry{wsID: wsID, name: name, body: m}
+	s.computes[computeKey(wsID, name)] = e
+	opURL := s.newOperation(wsID, func(f *failure) { s.finishProvisioning(e, f) })
 	w.Header().Set("Azure-AsyncOperation", opURL)
-	s.writeJSON(w, status, c.body)
+	s.writeJSON(w, status, e.body)
 }
 
 // finishProvisioning moves a compute to its terminal provisioning state.
@@ -171,7 +222,15 @@ func (s *Server) finishProvisioning(c *computeEntry, f *failure) {
 	}
 }
 
-func (s *Server) patchCompute(w http.ResponseWriter, r *http.Request, c *computeEntry, body []byte) {
+// patchCompute answers Compute_Update (an AmlCompute's scale settings): 200 with the compute in
+// state Updating and an Azure-AsyncOperation monitor.
+func (s *Server) patchCompute(call *call) {
+	w, body := call.w, call.body
+	c := s.computes[computeKey(call.wsID, call.params["computeName"])]
+	if c == nil {
+		s.notFound(w, call.params["computeName"])
+		return
+	}
 	var upd struct {
 		Properties struct {
 			Properties struct {
@@ -198,99 +257,4 @@ func (s *Server) patchCompute(w http.ResponseWriter, r *http.Request, c *compute
 	opURL := s.newOperation(c.wsID, func(f *failure) { s.finishProvisioning(c, f) })
 	w.Header().Set("Azure-AsyncOperation", opURL)
 	s.writeJSON(w, http.StatusOK, c.body)
-}
-
-func (s *Server) deleteCompute(w http.ResponseWriter, r *http.Request, key string, c *computeEntry) {
-	props, _ := c.body["properties"].(map[string]any)
-	props["provisioningState"] = "Deleting"
-	opURL := s.newOperation(c.wsID, func(*failure) { delete(s.computes, key) })
-	if !s.DeleteLocationOnly {
-		w.Header().Set("Azure-AsyncOperation", opURL)
-	}
-	w.Header().Set("Location", strings.Replace(opURL, "/computeOperationsStatus/", "/computeOperationsResults/", 1))
-	w.WriteHeader(http.StatusAccepted)
-}
-
-// newOperation registers an operation and returns its Azure-AsyncOperation URL.
-func (s *Server) newOperation(wsID string, finish func(*failure)) string {
-	s.opSeq++
-	id := "op-" + strconv.Itoa(s.opSeq)
-	op := &operation{remaining: s.PollsBeforeDone, finish: finish}
-	if s.failNext != nil {
-		op.failed, s.failNext = s.failNext, nil
-	}
-	s.ops[id] = op
-	sub := strings.Split(strings.TrimPrefix(wsID, "/"), "/")[1]
-	return s.srv.URL + "/subscriptions/" + sub + "/providers/Microsoft.MachineLearningServices/locations/eastus/computeOperationsStatus/" +
-		id + "?api-version=" + APIVersion
-}
-
-// advance counts one poll of op and finishes it when its polls are used up.
-func (s *Server) advance(op *operation) {
-	if op.done {
-		return
-	}
-	if op.remaining > 0 {
-		op.remaining--
-		return
-	}
-	op.done = true
-	op.finish(op.failed)
-}
-
-func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, id string, result bool) {
-	op := s.ops[id]
-	if op == nil || r.Method != http.MethodGet {
-		s.writeError(w, http.StatusNotFound, "OperationNotFound", fmt.Sprintf("operation %s not found", id))
-		return
-	}
-	s.advance(op)
-	if result {
-		if !op.done {
-			w.Header().Set("Location", s.srv.URL+r.URL.RequestURI())
-			w.WriteHeader(http.StatusAccepted)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	switch {
-	case !op.done:
-		s.writeJSON(w, http.StatusOK, map[string]any{"status": "InProgress"})
-	case op.failed != nil:
-		s.writeJSON(w, http.StatusOK, map[string]any{"status": "Failed",
-			"error": map[string]any{"code": op.failed.code, "message": op.failed.message}})
-	default:
-		s.writeJSON(w, http.StatusOK, map[string]any{"status": "Succeeded"})
-	}
-}
-
-// writeJSON writes v; a body containing a secret received earlier fails the test instead.
-func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		s.t.Errorf("armfake: encoding response: %v", err)
-		w.WriteHeader(http.StatusInternalServerError)
-		return
-	}
-	for _, sec := range s.secrets {
-		esc, _ := json.Marshal(sec)
-		if strings.Contains(string(b), sec) || strings.Contains(string(b), strings.Trim(string(esc), `"`)) {
-			s.t.Errorf("armfake: a response would echo a secret sent in a PUT body")
-			s.writeError(w, http.StatusInternalServerError, "SecretEchoed", "response withheld: it contains a secret")
-			return
-		}
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
-// writeError writes an ARM ErrorResponse.
-func (s *Server) writeError(w http.ResponseWriter, status int, code, message string) {
-	b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": code, "message": message}})
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("x-ms-error-code", code)
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
 }

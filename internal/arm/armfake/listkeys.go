@@ -32,12 +32,9 @@ func (s *Server) SetComputeKeys(wsID, name string, body []byte) {
 
 // listKeys answers Compute_ListKeys: the body set by SetComputeKeys, else the compute type
 // (with the administrator's user name for VMs and HDInsight clusters) and no secrets.
-func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, wsID, name string) {
-	if r.Method != http.MethodPost {
-		s.methodNotAllowed(w)
-		return
-	}
-	key := computeKey(wsID, name)
+func (s *Server) listKeys(call *call) {
+	w, name := call.w, call.params["computeName"]
+	key := computeKey(call.wsID, name)
 	c := s.computes[key]
 	if c == nil {
 		s.notFound(w, name)

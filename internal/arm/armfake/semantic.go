@@ -14,22 +14,37 @@ import (
 // zone) and ISO 8601 durations by length (PT5M = PT300S). It returns "" when they are equal and
 // otherwise a description of the first difference.
 func SemanticDiff(want, got []byte) string {
-	var w, g any
-	if err := json.Unmarshal(want, &w); err != nil {
-		return "want: " + err.Error()
+	d := Differences(want, got)
+	if len(d) == 0 {
+		return ""
 	}
-	if err := json.Unmarshal(got, &g); err != nil {
-		return "got: " + err.Error()
-	}
-	return diff("$", w, g)
+	return d[0]
 }
 
-func diff(path string, w, g any) string {
+// Differences is SemanticDiff returning every difference, in document order: one
+// "<JSONPath>: want …, got …" line per member or element that differs (a member only one side
+// has reads "want absent/null" or "got null").
+func Differences(want, got []byte) []string {
+	var w, g any
+	if err := json.Unmarshal(want, &w); err != nil {
+		return []string{"want: " + err.Error()}
+	}
+	if err := json.Unmarshal(got, &g); err != nil {
+		return []string{"got: " + err.Error()}
+	}
+	var out []string
+	diff("$", w, g, &out)
+	return out
+}
+
+func diff(path string, w, g any, out *[]string) {
+	add := func(format string, args ...any) { *out = append(*out, fmt.Sprintf(format, args...)) }
 	switch wv := w.(type) {
 	case map[string]any:
 		gv, ok := g.(map[string]any)
 		if !ok {
-			return fmt.Sprintf("%s: want object, got %s", path, short(g))
+			add("%s: want object, got %s", path, short(g))
+			return
 		}
 		keys := map[string]bool{}
 		for k := range wv {
@@ -44,41 +59,35 @@ func diff(path string, w, g any) string {
 		}
 		sort.Strings(sorted)
 		for _, k := range sorted {
-			if d := diff(path+"."+k, wv[k], gv[k]); d != "" {
-				return d
-			}
+			diff(path+"."+k, wv[k], gv[k], out)
 		}
-		return ""
 	case []any:
 		gv, ok := g.([]any)
 		if !ok {
-			return fmt.Sprintf("%s: want array, got %s", path, short(g))
+			add("%s: want array, got %s", path, short(g))
+			return
 		}
 		if len(wv) != len(gv) {
-			return fmt.Sprintf("%s: want %d elements, got %d", path, len(wv), len(gv))
+			add("%s: want %d elements, got %d", path, len(wv), len(gv))
+			return
 		}
 		for i := range wv {
-			if d := diff(path+"["+strconv.Itoa(i)+"]", wv[i], gv[i]); d != "" {
-				return d
-			}
+			diff(path+"["+strconv.Itoa(i)+"]", wv[i], gv[i], out)
 		}
-		return ""
 	case string:
 		gv, ok := g.(string)
 		if ok && (wv == gv || sameTime(wv, gv) || sameDuration(wv, gv)) {
-			return ""
+			return
 		}
-		return fmt.Sprintf("%s: want %q, got %s", path, wv, short(g))
+		add("%s: want %q, got %s", path, wv, short(g))
 	case nil:
-		if g == nil {
-			return ""
+		if g != nil {
+			add("%s: want absent/null, got %s", path, short(g))
 		}
-		return fmt.Sprintf("%s: want absent/null, got %s", path, short(g))
 	default:
-		if fmt.Sprint(w) == fmt.Sprint(g) {
-			return ""
+		if fmt.Sprint(w) != fmt.Sprint(g) {
+			add("%s: want %s, got %s", path, short(w), short(g))
 		}
-		return fmt.Sprintf("%s: want %s, got %s", path, short(w), short(g))
 	}
 }
 

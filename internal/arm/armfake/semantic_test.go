@@ -37,3 +37,14 @@ func TestNewServerOutsideATest(t *testing.T) {
 	s.Close()
 	s.Close()
 }
+
+func TestDifferencesListsEvery(t *testing.T) {
+	d := Differences([]byte(`{"a":1,"b":{"c":"x","d":[1,2]},"e":null}`), []byte(`{"a":2,"b":{"d":[1,3]},"f":true}`))
+	assert.Equal(t, []string{
+		"$.a: want 1, got 2",
+		`$.b.c: want "x", got null`,
+		"$.b.d[1]: want 2, got 3",
+		"$.f: want absent/null, got true",
+	}, d)
+	assert.Empty(t, Differences([]byte(`{"d":"PT5M"}`), []byte(`{"d":"PT300S"}`)))
+}

@@ -1,20 +1,26 @@
 // Package armfake is an in-process fake of the Azure Resource Manager operations amlgo uses
-// (Microsoft.MachineLearningServices workspaces and computes), served over TLS by
-// net/http/httptest. It follows the REST specification: status codes, Azure-AsyncOperation and
-// Location headers of long-running operations, ErrorResponse bodies, nextLink paging, the
-// api-version on every request. Tests can inject 429/503 responses with Retry-After, make
-// provisioning fail, and inspect every request. Secrets sent in a PUT are never stored, and a
-// response that would contain one fails the test.
+// (Microsoft.MachineLearningServices workspaces, computes, and code and environment versions),
+// served over TLS by net/http/httptest, for Microsoft's generated clients (armmachinelearning/v4)
+// to run against. It follows the REST specification at the api-version those clients send:
+// status codes, Azure-AsyncOperation and Location headers of long-running operations,
+// ErrorResponse bodies, nextLink paging, the api-version on every request. Tests can inject
+// 429/503 responses with Retry-After, make provisioning fail, and inspect every request. Secrets
+// sent in a PUT are never stored, and a response that would contain one fails the test.
+//
+// Operations are rows of one routing table (router.go): a method, a path pattern and the
+// api-version of its resource provider. A new resource type (jobs, datastores, container
+// groups) is a few rows and a file of handlers, as code and environment versions are
+// (assets.go).
 package armfake
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,8 +33,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
-// APIVersion is the api-version the fake accepts.
-const APIVersion = "2025-12-01"
+// APIVersion is the Microsoft.MachineLearningServices api-version the fake accepts: the one
+// armmachinelearning/v4 sends.
+const APIVersion = "2024-04-01"
 
 // Token is the bearer token the fake credential issues and the server requires.
 const Token = "armfake-token"
@@ -67,6 +74,7 @@ type Server struct {
 	requests   []Request
 	secrets    []string
 	keys       map[string]json.RawMessage // listKeys bodies by computeKey
+	assets     map[string]map[string]any  // code and environment versions by assetKey
 	injected   []injection
 	failNext   *failure
 	opSeq      int
@@ -275,7 +283,7 @@ func clone(m map[string]any) map[string]any {
 	return out
 }
 
-// serve handles one request.
+// serve handles one request: injected failures first, then the bearer token, then the route.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body := readBody(r)
 	s.mu.Lock()
@@ -296,12 +304,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, http.StatusUnauthorized, "AuthenticationFailed", "missing or invalid bearer token")
 		return
 	}
-	if v := r.URL.Query().Get("api-version"); v != APIVersion && (s.NextLinkAPIVersion == "" || v != s.NextLinkAPIVersion) {
-		s.writeError(w, http.StatusBadRequest, "InvalidApiVersionParameter",
-			fmt.Sprintf("The api-version '%s' is invalid. The supported versions are '%s'.", v, APIVersion))
-		return
-	}
-	s.route(w, r, body)
+	s.dispatch(w, r, body)
 }
 
 func readBody(r *http.Request) []byte {
@@ -309,67 +312,8 @@ func readBody(r *http.Request) []byte {
 		return nil
 	}
 	defer r.Body.Close()
-	var sb strings.Builder
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := r.Body.Read(buf)
-		sb.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	return []byte(sb.String())
-}
-
-// route dispatches on the path: /subscriptions/{s}/resourceGroups/{rg}/providers/
-// Microsoft.MachineLearningServices/workspaces[/{ws}[/computes[/{c}[/listNodes|/listKeys]]]] and the
-// operation monitors /subscriptions/{s}/providers/Microsoft.MachineLearningServices/locations/
-// {l}/computeOperations{Status,Results}/{id}.
-func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
-	p := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	low := make([]string, len(p))
-	for i := range p {
-		low[i] = strings.ToLower(p[i])
-	}
-	switch {
-	case len(p) == 8 && low[0] == "subscriptions" && low[2] == "providers" && low[4] == "locations" &&
-		(low[6] == "computeoperationsstatus" || low[6] == "computeoperationsresults"):
-		s.serveOperation(w, r, p[7], low[6] == "computeoperationsresults")
-		return
-	case len(p) < 7 || low[0] != "subscriptions" || low[2] != "resourcegroups" || low[4] != "providers" ||
-		low[5] != "microsoft.machinelearningservices" || low[6] != "workspaces":
-		s.writeError(w, http.StatusNotFound, "InvalidResourceType", "The resource type could not be found.")
-		return
-	}
-	if len(p) == 7 {
-		if r.Method != http.MethodGet {
-			s.methodNotAllowed(w)
-			return
-		}
-		s.listWorkspaces(w, r, "/subscriptions/"+low[1]+"/resourcegroups/"+low[3]+"/")
-		return
-	}
-	wsID := "/subscriptions/" + p[1] + "/resourceGroups/" + p[3] + "/providers/Microsoft.MachineLearningServices/workspaces/" + p[7]
-	wsBody, ok := s.workspaces[strings.ToLower(wsID)]
-	if !ok {
-		s.writeError(w, http.StatusNotFound, "ResourceNotFound",
-			fmt.Sprintf("The Resource 'Microsoft.MachineLearningServices/workspaces/%s' under resource group '%s' was not found.", p[7], p[3]))
-		return
-	}
-	switch {
-	case len(p) == 8 && r.Method == http.MethodGet:
-		s.writeJSON(w, http.StatusOK, wsBody)
-	case len(p) == 9 && low[8] == "computes" && r.Method == http.MethodGet:
-		s.listComputes(w, r, wsID)
-	case len(p) == 10 && low[8] == "computes":
-		s.serveCompute(w, r, wsID, wsBody, p[9], body)
-	case len(p) == 11 && low[8] == "computes" && low[10] == "listnodes" && (r.Method == http.MethodPost || r.Method == http.MethodGet):
-		s.listNodes(w, r, wsID, p[9])
-	case len(p) == 11 && low[8] == "computes" && low[10] == "listkeys":
-		s.listKeys(w, r, wsID, p[9])
-	default:
-		s.methodNotAllowed(w)
-	}
+	b, _ := io.ReadAll(r.Body)
+	return b
 }
 
 func (s *Server) methodNotAllowed(w http.ResponseWriter) {
@@ -398,61 +342,32 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, key string, items 
 	s.writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request, prefix string) {
-	var keys []string
-	for k := range s.workspaces {
-		if strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	items := make([]any, 0, len(keys))
-	for _, k := range keys {
-		items = append(items, s.workspaces[k])
-	}
-	s.page(w, r, "value", items)
-}
-
-func (s *Server) listComputes(w http.ResponseWriter, r *http.Request, wsID string) {
-	prefix := strings.ToLower(wsID) + "/computes/"
-	var keys []string
-	for k := range s.computes {
-		if strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	items := make([]any, 0, len(keys))
-	for _, k := range keys {
-		items = append(items, s.computes[k].body)
-	}
-	s.page(w, r, "value", items)
-}
-
-func (s *Server) listNodes(w http.ResponseWriter, r *http.Request, wsID, name string) {
-	c := s.computes[computeKey(wsID, name)]
-	if c == nil {
-		s.notFound(w, name)
+// writeJSON writes v; a body containing a secret received earlier fails the test instead.
+func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.t.Errorf("armfake: encoding response: %v", err)
+		w.WriteHeader(http.StatusInternalServerError)
 		return
 	}
-	props, _ := c.body["properties"].(map[string]any)
-	if props["computeType"] != "AmlCompute" {
-		s.writeError(w, http.StatusBadRequest, "BadRequest", "listNodes is only supported for AmlCompute")
-		return
+	for _, sec := range s.secrets {
+		esc, _ := json.Marshal(sec)
+		if strings.Contains(string(b), sec) || strings.Contains(string(b), strings.Trim(string(esc), `"`)) {
+			s.t.Errorf("armfake: a response would echo a secret sent in a PUT body")
+			s.writeError(w, http.StatusInternalServerError, "SecretEchoed", "response withheld: it contains a secret")
+			return
+		}
 	}
-	inner, _ := props["properties"].(map[string]any)
-	n, _ := inner["currentNodeCount"].(float64)
-	items := make([]any, 0, int(n))
-	for i := range int(n) {
-		items = append(items, map[string]any{
-			"nodeId": fmt.Sprintf("tvm-%d_%d-20250101t000000z", 1000+len(name), i+1), "privateIpAddress": fmt.Sprintf("10.0.0.%d", 4+i),
-			"publicIpAddress": fmt.Sprintf("20.1.2.%d", 3+i), "port": 50000 + i, "nodeState": "idle",
-		})
-	}
-	s.page(w, r, "nodes", items)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
 }
 
-func (s *Server) notFound(w http.ResponseWriter, name string) {
-	s.writeError(w, http.StatusNotFound, "ResourceNotFound",
-		fmt.Sprintf("The Resource 'Microsoft.MachineLearningServices/workspaces/computes/%s' was not found.", name))
+// writeError writes an ARM ErrorResponse.
+func (s *Server) writeError(w http.ResponseWriter, status int, code, message string) {
+	b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": code, "message": message}})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("x-ms-error-code", code)
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
 }
