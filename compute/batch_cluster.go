@@ -96,7 +96,7 @@ func (c *BatchCluster) Status(ctx context.Context) (ProvisioningState, error) {
 
 // Start is not implemented yet: running on AmlCompute goes through the Azure ML jobs API.
 func (c *BatchCluster) Start(ctx context.Context, job *Job) (Execution, error) {
-	return nil, unsupported("running jobs on AmlCompute cluster %q (the Azure ML jobs API) is not implemented yet", c.name)
+	return nil, unsupported("running jobs on AmlCompute cluster %q (the Azure ML jobs API) is not implemented yet; run the script on \"local\" or on a VM target (compute.AttachRemote) meanwhile", c.name)
 }
 
 // Detach is refused: a created cluster is deleted, not detached.

@@ -44,3 +44,14 @@ func TestDSVMCheck(t *testing.T) {
 	_, err = d.Check(ctx, rc)
 	assert.ErrorContains(t, err, "dataReferences (a, b) are not supported on VM target \"vm\" yet: amlgo does not mount or download datastore paths; remove them and pass the data's path on the VM as an argument")
 }
+
+// TestNotImplementedSaysWhatToDo: the targets amlgo cannot run jobs on yet say what to do
+// instead.
+func TestNotImplementedSaysWhatToDo(t *testing.T) {
+	ctx := context.Background()
+	for _, tgt := range []ComputeTarget{&BatchCluster{name: "cpu"}, &ContainerInstance{}, &HDInsight{name: "hdi"}} {
+		_, err := tgt.Start(ctx, &Job{})
+		assert.ErrorIs(t, err, ErrUnsupported)
+		assert.Regexp(t, `is not implemented yet; (run the script on "local" or on a VM target \(compute\.AttachRemote\) meanwhile|run Spark scripts on the cluster with spark-submit yourself, or use framework Python on "local" or a VM target with the pyspark package)`, err.Error())
+	}
+}

@@ -66,5 +66,5 @@ func (c *ContainerInstance) Config(rc *runconfig.RunConfiguration) runconfig.Con
 
 // Start is not implemented yet.
 func (c *ContainerInstance) Start(ctx context.Context, job *Job) (Execution, error) {
-	return nil, unsupported("running jobs on Azure Container Instances is not implemented yet")
+	return nil, unsupported("running jobs on Azure Container Instances is not implemented yet; run the script on \"local\" or on a VM target (compute.AttachRemote) meanwhile")
 }

@@ -27,7 +27,12 @@ func Get(ctx context.Context, ws *workspace.Workspace, name string) (ComputeTarg
 		if az, ok := wsaccess.Azure(ws); ok && name == "containerinstance" {
 			return getAzure(ctx, ws, az, name) // Azure workspaces: the ACI target (compute/container_instance.go)
 		}
-		return nil, fmt.Errorf("%w: target %q (%s) needs an Azure workspace and is not implemented by amlgo yet", ErrUnsupported, name, name)
+		if name == "containerinstance" {
+			return nil, fmt.Errorf("%w: the reserved target \"containerinstance\" (Azure Container Instances) needs an Azure workspace (workspace.FromConfig or workspace.Get); "+
+				"on a local workspace run on \"local\" or on a VM attached with compute.AttachRemote", ErrUnsupported)
+		}
+		return nil, fmt.Errorf("%w: the reserved target \"amlcompute\" (a cluster created for the run) is not implemented by amlgo yet; "+
+			"run on \"local\" or on a VM attached with compute.AttachRemote", ErrUnsupported)
 	}
 	if az, ok := wsaccess.Azure(ws); ok {
 		return getAzure(ctx, ws, az, name) // Azure workspaces: typed by computeType (compute/azure_client.go)
@@ -40,7 +45,7 @@ func Get(ctx context.Context, ws *workspace.Workspace, name string) (ComputeTarg
 		// An attached VM (*DSVM); a password target needs DSVM.SetPassword before it connects.
 		return loadDSVM(ws, rec, nil)
 	}
-	return nil, fmt.Errorf("%w: compute target %q has type %s, which amlgo cannot run yet", ErrUnsupported, name, rec.Type)
+	return nil, fmt.Errorf("%w: compute target %q has type %s, which amlgo cannot run yet; run on \"local\" or on a VM attached with compute.AttachRemote", ErrUnsupported, name, rec.Type)
 }
 
 // List returns the workspace's compute targets by name, "local" included. Targets whose type

@@ -173,7 +173,7 @@ func (h *HDInsight) Status(ctx context.Context) (ProvisioningState, error) {
 
 // Start is not implemented yet: running Spark jobs on HDInsight comes in a later version.
 func (h *HDInsight) Start(ctx context.Context, job *Job) (Execution, error) {
-	return nil, unsupported("running jobs on HDInsight cluster %q is not implemented yet", h.name)
+	return nil, unsupported("running jobs on HDInsight cluster %q is not implemented yet; run Spark scripts on the cluster with spark-submit yourself, or use framework Python on \"local\" or a VM target with the pyspark package", h.name)
 }
 
 // Detach removes the cluster from the workspace; the cluster itself is untouched. BeginDetach

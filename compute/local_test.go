@@ -197,6 +197,11 @@ func TestGetUnknownAndReserved(t *testing.T) {
 	assert.Contains(t, err.Error(), "ComputeTargetNotFound: Compute Target with name gpu-cluster not found in provided workspace")
 	_, err = compute.Get(ctx, ws, "containerinstance")
 	assert.True(t, errors.Is(err, compute.ErrUnsupported))
+	assert.EqualError(t, err, `compute: not supported: the reserved target "containerinstance" (Azure Container Instances) needs an Azure workspace `+
+		`(workspace.FromConfig or workspace.Get); on a local workspace run on "local" or on a VM attached with compute.AttachRemote`)
+	_, err = compute.Get(ctx, ws, "amlcompute")
+	assert.EqualError(t, err, `compute: not supported: the reserved target "amlcompute" (a cluster created for the run) is not implemented by amlgo yet; `+
+		`run on "local" or on a VM attached with compute.AttachRemote`)
 	assert.True(t, compute.IsReservedName("amlcompute"))
 	targets, err := compute.List(ctx, ws)
 	require.NoError(t, err)

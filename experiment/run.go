@@ -112,7 +112,7 @@ func (r *Run) execution(ctx context.Context) (compute.Execution, error) {
 	}
 	re, ok := target.(compute.Reattacher)
 	if !ok {
-		return nil, errorf("experiment: run %s: target %q cannot be reattached: %w", r.id, rec.Target, compute.ErrUnsupported)
+		return nil, errorf("experiment: run %s: target %q cannot be reattached from another process: %w; follow the run from the process that submitted it", r.id, rec.Target, compute.ErrUnsupported)
 	}
 	exec, err = re.Reattach(ctx, rec.ExecState)
 	if err != nil {
