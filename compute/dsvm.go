@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/amlgo/amlgo/internal/errtext"
 	"github.com/amlgo/amlgo/internal/store"
 	"github.com/amlgo/amlgo/internal/wsaccess"
 	"github.com/amlgo/amlgo/workspace"
@@ -175,7 +176,8 @@ func (d *DSVM) Host() *HostReport {
 // host is Succeeded; an unreachable one gives ProvisioningUnknown and the connection error.
 //
 // A VM of an Azure workspace reports the service's provisioning state instead.
-func (d *DSVM) Status(ctx context.Context) (ProvisioningState, error) {
+func (d *DSVM) Status(ctx context.Context) (_ ProvisioningState, err error) {
+	defer func() { err = errtext.Public(err) }()
 	if d.azure != nil {
 		return d.azure.statusARM(ctx, d.name)
 	}
@@ -219,7 +221,8 @@ func (d *DSVM) Close() error {
 // Detach removes the target from the workspace and closes its connection. Nothing on the VM
 // is touched: runs still going on there go on, and the blob and environment caches stay. A VM
 // of an Azure workspace is detached through the service.
-func (d *DSVM) Detach(ctx context.Context) error {
+func (d *DSVM) Detach(ctx context.Context) (err error) {
+	defer func() { err = errtext.Public(err) }()
 	if d.azure != nil {
 		if err := d.azure.detachARM(ctx, d.name); err != nil {
 			return err
@@ -249,7 +252,8 @@ func (d *DSVM) Detach(ctx context.Context) error {
 //
 // Host-key failures wrap ErrHostUnknown or ErrHostKeyMismatch and name the key's SHA256
 // fingerprint; rejected credentials wrap ErrAuth and name the methods tried.
-func AttachRemote(ctx context.Context, ws *workspace.Workspace, name string, cfg *RemoteAttachConfig) (*DSVM, error) {
+func AttachRemote(ctx context.Context, ws *workspace.Workspace, name string, cfg *RemoteAttachConfig) (_ *DSVM, err error) {
+	defer func() { err = errtext.Public(err) }()
 	if ws == nil {
 		return nil, errors.New("compute: nil workspace")
 	}
@@ -301,7 +305,8 @@ func AttachRemote(ctx context.Context, ws *workspace.Workspace, name string, cfg
 
 // GetDSVM returns the VM target name of a local workspace with options, e.g. the password of
 // a password-authenticated target. opts may be nil.
-func GetDSVM(ctx context.Context, ws *workspace.Workspace, name string, opts *DSVMOptions) (*DSVM, error) {
+func GetDSVM(ctx context.Context, ws *workspace.Workspace, name string, opts *DSVMOptions) (_ *DSVM, err error) {
+	defer func() { err = errtext.Public(err) }()
 	if ws == nil {
 		return nil, errors.New("compute: nil workspace")
 	}

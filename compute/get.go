@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/amlgo/amlgo/internal/errtext"
 	"github.com/amlgo/amlgo/internal/store"
 	"github.com/amlgo/amlgo/internal/wsaccess"
 	"github.com/amlgo/amlgo/workspace"
@@ -14,7 +15,8 @@ import (
 // Get returns the workspace's compute target called name. "local" is the local machine on every
 // workspace. A name the workspace does not have gives an error wrapping ErrNotFound with
 // azureml-core's ComputeTargetNotFound message.
-func Get(ctx context.Context, ws *workspace.Workspace, name string) (ComputeTarget, error) {
+func Get(ctx context.Context, ws *workspace.Workspace, name string) (_ ComputeTarget, err error) {
+	defer func() { err = errtext.Public(err) }()
 	if ws == nil {
 		return nil, errors.New("compute: nil workspace")
 	}
@@ -50,7 +52,8 @@ func Get(ctx context.Context, ws *workspace.Workspace, name string) (ComputeTarg
 
 // List returns the workspace's compute targets by name, "local" included. Targets whose type
 // amlgo cannot run yet are left out.
-func List(ctx context.Context, ws *workspace.Workspace) (map[string]ComputeTarget, error) {
+func List(ctx context.Context, ws *workspace.Workspace) (_ map[string]ComputeTarget, err error) {
+	defer func() { err = errtext.Public(err) }()
 	local, err := NewLocal(ws, nil)
 	if err != nil {
 		return nil, err

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -233,4 +235,22 @@ func TestLocalReusedPIDIsNotTheDriver(t *testing.T) {
 		assert.True(t, obs.SystemError)
 		assert.Contains(t, obs.Reason, compute.ErrExecutionLost.Error())
 	}
+}
+
+// TestErrorsNameNoInternalPackage: an attach that cannot connect reports it in compute's words,
+// with no internal package's name ("sshx: ") in the message.
+func TestErrorsNameNoInternalPackage(t *testing.T) {
+	ws := openWorkspace(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close()) // nothing listens there now
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err = compute.AttachRemote(ctx, ws, "vm", &compute.RemoteAttachConfig{Address: "127.0.0.1", SSHPort: port, Username: "u", Password: "p", InsecureIgnoreHostKey: true})
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), "compute: "), err.Error())
+	assert.NotRegexp(t, `(^|: |; |\()(sshx|store|envbuild|driver|arm): `, err.Error())
+	assert.ErrorIs(t, err, syscall.ECONNREFUSED, "the cause is kept")
+	t.Log(err)
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/amlgo/amlgo/internal/errtext"
 	"github.com/amlgo/amlgo/internal/store"
 )
 
@@ -66,7 +67,7 @@ func Open(dir string, opts *OpenOptions) (*Workspace, error) {
 	}
 	st, err := store.Open(abs, &store.Options{Logger: o.Logger})
 	if err != nil {
-		return nil, fmt.Errorf("workspace: open %s: %w", abs, err)
+		return nil, errtext.Public(fmt.Errorf("workspace: open %s: %w", abs, err))
 	}
 	if err := mkdirPrivate(filepath.Join(abs, runsDirName)); err != nil {
 		st.Close()
