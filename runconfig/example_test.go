@@ -161,3 +161,18 @@ func ExampleSecret() {
 	// ***
 	// {Address: Username: Password:*** RegistryIdentity:<nil>}
 }
+
+// With RunConfig set, azureml-core 1.50 ignores ScriptRunConfig's ComputeTarget: the run goes to
+// RunConfig.Target. Warnings says so (experiment.Submit passes it to SubmitOptions.OnWarning).
+func ExampleScriptRunConfig_Warnings() {
+	rc := runconfig.New() // target "local"
+	src := runconfig.ScriptRunConfig{SourceDirectory: ".", Script: "train.py", ComputeTarget: "cpu-cluster", RunConfig: rc}
+	for _, w := range src.Warnings() {
+		fmt.Println(w)
+	}
+	eff, _ := src.RunConfiguration()
+	fmt.Println("target:", eff.Target)
+	// Output:
+	// ScriptRunConfig.ComputeTarget "cpu-cluster" is ignored because RunConfig is set: the run goes to RunConfig.Target "local"; set RunConfig.Target to choose the target
+	// target: local
+}
