@@ -78,7 +78,8 @@ func run(ctx context.Context, wsDir, scripts, python string) error {
 			RunConfig:       rc,
 		}
 		tags := map[string]string{"alpha": runconfig.ArgumentStrings(args)[1]}
-		r, err := exp.Submit(ctx, src, &experiment.SubmitOptions{Tags: tags})
+		r, err := exp.Submit(ctx, src, &experiment.SubmitOptions{Tags: tags,
+			OnWarning: func(w string) { fmt.Fprintln(os.Stderr, "warning:", w) }})
 		if err != nil {
 			return err
 		}

@@ -106,7 +106,8 @@ func run(ctx context.Context, s settings) error {
 		before := vm.UploadStats()
 		src := runconfig.ScriptRunConfig{SourceDirectory: s.scripts, Script: "train.py",
 			Arguments: []any{"--alpha", alpha}, RunConfig: rc}
-		r, err := exp.Submit(ctx, src, &experiment.SubmitOptions{Target: vm})
+		r, err := exp.Submit(ctx, src, &experiment.SubmitOptions{Target: vm,
+			OnWarning: func(w string) { fmt.Fprintln(os.Stderr, "warning:", w) }})
 		if err != nil {
 			return err
 		}
