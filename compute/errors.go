@@ -1,6 +1,10 @@
 package compute
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/amlgo/amlgo/internal/rundir"
+)
 
 // Sentinel errors, checked with errors.Is.
 var (
@@ -11,7 +15,7 @@ var (
 	// ErrUnsupported means the target type or operation is not implemented by amlgo yet.
 	ErrUnsupported = errors.New("compute: not supported")
 	// ErrExecutionLost means a run's driver process ended without recording an exit code.
-	ErrExecutionLost = errors.New("compute: execution lost")
+	ErrExecutionLost = rundir.ErrExecutionLost
 )
 
 // ReservedNames are the target names azureml-core reserves: they are not compute objects.

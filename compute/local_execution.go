@@ -7,15 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/amlgo/amlgo/internal/driver"
+	"github.com/amlgo/amlgo/internal/rundir"
 )
 
 // Suggested Observe intervals of a running local job: short, because observing is a few file
@@ -32,7 +31,7 @@ type localExecution struct {
 	st       localState
 	paths    driver.Paths
 	grace    time.Duration
-	observer *runDirObserver
+	observer *rundir.Observer
 }
 
 var (
@@ -43,11 +42,11 @@ var (
 
 func newLocalExecution(st localState, grace time.Duration) *localExecution {
 	paths := driver.Layout(st.RunDir)
-	return &localExecution{st: st, paths: paths, grace: grace, observer: &runDirObserver{
-		fs:    osRunFS{},
-		paths: paths,
-		pid:   st.Identity,
-		alive: func(context.Context) (bool, error) { return st.driverAlive(), nil },
+	return &localExecution{st: st, paths: paths, grace: grace, observer: &rundir.Observer{
+		FS:     rundir.OSFS{},
+		Paths:  paths,
+		Driver: st.Identity,
+		Alive:  func(context.Context) (bool, error) { return st.driverAlive(), nil },
 	}}
 }
 
@@ -57,19 +56,20 @@ func (e *localExecution) State() json.RawMessage {
 	return b
 }
 
-// Observe reads the run directory (see runDirObserver).
+// Observe reads the run directory (see rundir.Observer).
 func (e *localExecution) Observe(ctx context.Context, cur Cursor) (*Observation, error) {
 	poll := localPollInterval
 	if time.Since(e.st.LaunchedAt) < localEarlyPeriod {
 		poll = localEarlyPollInterval
 	}
-	return e.observer.observe(ctx, cur, poll)
+	obs, err := e.observer.Observe(ctx, toRunDirCursor(cur), poll)
+	return fromRunDirObservation(obs), err
 }
 
 // Cancel creates the kill file the driver watches. If the driver is gone, the script's process
 // group is killed here and the outcome recorded in the driver's place.
 func (e *localExecution) Cancel(ctx context.Context) error {
-	if _, done, _ := readExitCode(e.paths.ExitCode); done {
+	if _, done, _ := rundir.ReadExitCode(e.paths.ExitCode); done {
 		return nil
 	}
 	if err := os.WriteFile(e.paths.KillFile, []byte(time.Now().UTC().Format(time.RFC3339Nano)+"\n"), 0o600); err != nil {
@@ -81,51 +81,17 @@ func (e *localExecution) Cancel(ctx context.Context) error {
 	if pgid, err := strconv.Atoi(strings.TrimSpace(string(readSmall(e.paths.ChildPGID)))); err == nil && pgid > 1 {
 		killLocalGroup(pgid, e.st.PID)
 	}
-	if _, done, _ := readExitCode(e.paths.ExitCode); done {
+	if _, done, _ := rundir.ReadExitCode(e.paths.ExitCode); done {
 		return nil
 	}
 	_ = os.WriteFile(e.paths.Reason, []byte("canceled\n"), 0o600)
 	_ = os.WriteFile(e.paths.EndedAt, []byte(time.Now().UTC().Format(time.RFC3339Nano)+"\n"), 0o600)
-	return writeFileAtomic(e.paths.ExitCode, []byte(strconv.Itoa(128+int(syscall.SIGKILL))+"\n"))
+	return rundir.WriteFileAtomic(e.paths.ExitCode, []byte(strconv.Itoa(128+int(syscall.SIGKILL))+"\n"))
 }
 
 // CollectOutputs hands over the script's outputs/ and logs/ and the azureml-logs files.
 func (e *localExecution) CollectOutputs(ctx context.Context, put func(name string, r io.Reader) error) error {
-	roots := []struct{ dir, prefix string }{
-		{e.paths.OutputsDir, "outputs"},
-		{e.paths.LogsDir, "logs"},
-		{e.paths.AzureLogs, "azureml-logs"},
-	}
-	for _, root := range roots {
-		err := filepath.WalkDir(root.dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					return nil
-				}
-				return err
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if !d.Type().IsRegular() {
-				return nil // directories are walked; links and special files are not collected
-			}
-			rel, err := filepath.Rel(root.dir, p)
-			if err != nil {
-				return err
-			}
-			f, err := os.Open(p)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			return put(root.prefix+"/"+filepath.ToSlash(rel), f)
-		})
-		if err != nil {
-			return fmt.Errorf("compute: collecting %s: %w", root.prefix, err)
-		}
-	}
-	return nil
+	return rundir.CollectLocal(ctx, e.paths, put)
 }
 
 // driverAlive reports whether the run's driver process still runs, by its identity. States
@@ -157,41 +123,18 @@ func killLocalGroup(pgid, sid int) {
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 }
 
-func readExitCode(path string) (int, bool, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("compute: reading exit code: %w", err)
-	}
-	code, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		return 0, false, fmt.Errorf("compute: malformed exit code file %s: %q", path, b)
-	}
-	return code, true, nil
-}
-
 func readSmall(path string) []byte {
 	b, _ := os.ReadFile(path)
 	return b
 }
 
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
 // OpenRunFile opens a file of the run directory; rel must stay inside it.
 func (e *localExecution) OpenRunFile(_ context.Context, rel string) (io.ReadCloser, error) {
-	clean := filepath.Clean(filepath.FromSlash(rel))
-	if filepath.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
-		return nil, fmt.Errorf("compute: run file %q is outside the run directory", rel)
+	name, err := rundir.JoinRunFile(e.st.RunDir, rel)
+	if err != nil {
+		return nil, err
 	}
-	f, err := os.Open(filepath.Join(e.st.RunDir, clean))
+	f, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("compute: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/pkg/sftp"
 
 	"github.com/amlgo/amlgo/internal/driver"
+	"github.com/amlgo/amlgo/internal/rundir"
 	"github.com/amlgo/amlgo/internal/sshx"
 )
 
@@ -44,7 +45,7 @@ type remoteExecution struct {
 	d        *DSVM
 	st       remoteState
 	paths    driver.Paths
-	observer *runDirObserver
+	observer *rundir.Observer
 }
 
 var (
@@ -56,19 +57,19 @@ var (
 func newRemoteExecution(d *DSVM, st remoteState) *remoteExecution {
 	paths := driver.SlashLayout(st.RunDir)
 	e := &remoteExecution{d: d, st: st, paths: paths}
-	rfs := &sftpRunFS{h: d.remote}
+	rfs := &rundir.SFTPFS{Conn: d.remote}
 	// A live driver is rechecked at most every aliveRecheck: the check only detects a driver
 	// killed without recording an exit code, and costs round trips.
 	var mu sync.Mutex
 	var aliveAt time.Time
-	e.observer = &runDirObserver{fs: rfs, paths: paths, pid: st.Identity, concurrentReads: true, alive: func(ctx context.Context) (bool, error) {
+	e.observer = &rundir.Observer{FS: rfs, Paths: paths, Driver: st.Identity, ConcurrentReads: true, Alive: func(ctx context.Context) (bool, error) {
 		mu.Lock()
 		recent := !aliveAt.IsZero() && time.Since(aliveAt) < aliveRecheck
 		mu.Unlock()
 		if recent {
 			return true, nil
 		}
-		alive, err := rfs.processAlive(ctx, st.Identity, st.RunDir)
+		alive, err := rfs.ProcessAlive(ctx, st.Identity, st.RunDir)
 		if alive {
 			mu.Lock()
 			aliveAt = time.Now()
@@ -106,8 +107,8 @@ func (e *remoteExecution) State() json.RawMessage {
 func (e *remoteExecution) Observe(ctx context.Context, cur Cursor) (*Observation, error) {
 	var obs *Observation
 	err := e.d.remote.retry(ctx, func(*sshx.Client) error {
-		var err error
-		obs, err = e.observer.observe(ctx, cur, e.d.opts.PollInterval)
+		o, err := e.observer.Observe(ctx, toRunDirCursor(cur), e.d.opts.PollInterval)
+		obs = fromRunDirObservation(o)
 		return err
 	})
 	if err != nil {

@@ -244,6 +244,9 @@ func (h *remoteHost) retry(ctx context.Context, fn func(c *sshx.Client) error) e
 	return nil
 }
 
+// SFTP returns the SFTP client of the current connection (rundir.SFTPConn).
+func (h *remoteHost) SFTP(ctx context.Context) (*sftp.Client, error) { return h.sftp(ctx) }
+
 // sftp returns the SFTP client of the current connection.
 func (h *remoteHost) sftp(ctx context.Context) (*sftp.Client, error) {
 	c, err := h.conn(ctx)
