@@ -1,4 +1,4 @@
-package compute
+package localexec
 
 import (
 	"bytes"
@@ -21,28 +21,31 @@ import (
 // reads and a printed line should reach the caller within 100 ms; shorter still in a job's first
 // seconds, so that short runs are seen to end without delay.
 const (
-	localPollInterval      = 25 * time.Millisecond
-	localEarlyPollInterval = 5 * time.Millisecond
-	localEarlyPeriod       = 3 * time.Second
+	pollInterval      = 25 * time.Millisecond
+	earlyPollInterval = 5 * time.Millisecond
+	earlyPeriod       = 3 * time.Second
 )
 
-// localExecution is a job on the local target, observed through its run directory.
-type localExecution struct {
-	st       localState
+// State is the persisted form of an execution: enough to observe and cancel it again from
+// another process.
+type State struct {
+	RunDir string `json:"runDir"`
+	// The driver process, identified from fork on (pid, start time, boot id).
+	driver.Identity
+	LaunchedAt time.Time `json:"launchedAt"`
+}
+
+// Execution is a driver running detached on this machine, observed through its run directory.
+type Execution struct {
+	st       State
 	paths    driver.Paths
-	grace    time.Duration
 	observer *rundir.Observer
 }
 
-var (
-	_ Execution       = (*localExecution)(nil)
-	_ OutputCollector = (*localExecution)(nil)
-	_ RunFileOpener   = (*localExecution)(nil)
-)
-
-func newLocalExecution(st localState, grace time.Duration) *localExecution {
+// Resume returns the execution of st, e.g. in a new process (see ParseState).
+func Resume(st State) *Execution {
 	paths := driver.Layout(st.RunDir)
-	return &localExecution{st: st, paths: paths, grace: grace, observer: &rundir.Observer{
+	return &Execution{st: st, paths: paths, observer: &rundir.Observer{
 		FS:     rundir.OSFS{},
 		Paths:  paths,
 		Driver: st.Identity,
@@ -50,25 +53,39 @@ func newLocalExecution(st localState, grace time.Duration) *localExecution {
 	}}
 }
 
-// State returns the run directory and driver pid.
-func (e *localExecution) State() json.RawMessage {
+// ParseState reads the persisted form of an execution (Execution.State).
+func ParseState(state json.RawMessage) (State, error) {
+	var st State
+	if err := json.Unmarshal(state, &st); err != nil {
+		return State{}, fmt.Errorf("compute: reading local execution state: %w", err)
+	}
+	if st.RunDir == "" {
+		return State{}, errors.New("compute: local execution state has no run directory")
+	}
+	return st, nil
+}
+
+// PID is the driver's process id.
+func (e *Execution) PID() int { return e.st.PID }
+
+// State returns the run directory and the driver's identity, as JSON.
+func (e *Execution) State() json.RawMessage {
 	b, _ := json.Marshal(e.st)
 	return b
 }
 
 // Observe reads the run directory (see rundir.Observer).
-func (e *localExecution) Observe(ctx context.Context, cur Cursor) (*Observation, error) {
-	poll := localPollInterval
-	if time.Since(e.st.LaunchedAt) < localEarlyPeriod {
-		poll = localEarlyPollInterval
+func (e *Execution) Observe(ctx context.Context, cur rundir.Cursor) (*rundir.Observation, error) {
+	poll := pollInterval
+	if time.Since(e.st.LaunchedAt) < earlyPeriod {
+		poll = earlyPollInterval
 	}
-	obs, err := e.observer.Observe(ctx, toRunDirCursor(cur), poll)
-	return fromRunDirObservation(obs), err
+	return e.observer.Observe(ctx, cur, poll)
 }
 
 // Cancel creates the kill file the driver watches. If the driver is gone, the script's process
 // group is killed here and the outcome recorded in the driver's place.
-func (e *localExecution) Cancel(ctx context.Context) error {
+func (e *Execution) Cancel(ctx context.Context) error {
 	if _, done, _ := rundir.ReadExitCode(e.paths.ExitCode); done {
 		return nil
 	}
@@ -79,7 +96,7 @@ func (e *localExecution) Cancel(ctx context.Context) error {
 		return nil // the driver sees the kill file (even if it has not started reading files yet)
 	}
 	if pgid, err := strconv.Atoi(strings.TrimSpace(string(readSmall(e.paths.ChildPGID)))); err == nil && pgid > 1 {
-		killLocalGroup(pgid, e.st.PID)
+		killGroup(pgid, e.st.PID)
 	}
 	if _, done, _ := rundir.ReadExitCode(e.paths.ExitCode); done {
 		return nil
@@ -89,15 +106,15 @@ func (e *localExecution) Cancel(ctx context.Context) error {
 	return rundir.WriteFileAtomic(e.paths.ExitCode, []byte(strconv.Itoa(128+int(syscall.SIGKILL))+"\n"))
 }
 
-// CollectOutputs hands over the script's outputs/ and logs/ and the azureml-logs files.
-func (e *localExecution) CollectOutputs(ctx context.Context, put func(name string, r io.Reader) error) error {
+// CollectOutputs hands put the script's outputs/ and logs/ and the azureml-logs files.
+func (e *Execution) CollectOutputs(ctx context.Context, put func(name string, r io.Reader) error) error {
 	return rundir.CollectLocal(ctx, e.paths, put)
 }
 
 // driverAlive reports whether the run's driver process still runs, by its identity. States
 // written before identities were recorded carry only the pid: for those, the driver is the
 // process with that pid whose command line names the run directory, as before.
-func (st localState) driverAlive() bool {
+func (st State) driverAlive() bool {
 	id := st.Identity
 	if id.StartTicks == 0 && id.BootID == "" && !id.GoneAtLaunch {
 		if cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", id.PID)); err == nil {
@@ -113,10 +130,10 @@ func pidExists(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// killLocalGroup SIGKILLs the script's process group pgid once its driver (session leader sid)
+// killGroup SIGKILLs the script's process group pgid once its driver (session leader sid)
 // is gone, but only while the group still lives in that session: a group id is reused only
 // after the group is empty, and then by another session. Without procfs the group is killed.
-func killLocalGroup(pgid, sid int) {
+func killGroup(pgid, sid int) {
 	if alive, known := driver.LocalGroupAlive(pgid, sid); known && !alive {
 		return
 	}
@@ -129,7 +146,7 @@ func readSmall(path string) []byte {
 }
 
 // OpenRunFile opens a file of the run directory; rel must stay inside it.
-func (e *localExecution) OpenRunFile(_ context.Context, rel string) (io.ReadCloser, error) {
+func (e *Execution) OpenRunFile(_ context.Context, rel string) (io.ReadCloser, error) {
 	name, err := rundir.JoinRunFile(e.st.RunDir, rel)
 	if err != nil {
 		return nil, err
