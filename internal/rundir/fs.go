@@ -38,10 +38,12 @@ type OSFS struct{}
 
 var _ FS = OSFS{}
 
+// ReadFrom implements FS.
 func (OSFS) ReadFrom(_ context.Context, name string, off int64, max int, _ int64) ([]byte, error) {
 	return readFrom(name, off, max)
 }
 
+// ReadSmall implements FS.
 func (OSFS) ReadSmall(_ context.Context, name string) ([]byte, bool, error) {
 	b, err := os.ReadFile(name)
 	switch {
@@ -53,6 +55,7 @@ func (OSFS) ReadSmall(_ context.Context, name string) ([]byte, bool, error) {
 	return b, true, nil
 }
 
+// Exists implements FS.
 func (OSFS) Exists(_ context.Context, name string) (bool, error) {
 	_, err := os.Lstat(name)
 	switch {
@@ -64,6 +67,7 @@ func (OSFS) Exists(_ context.Context, name string) (bool, error) {
 	return true, nil
 }
 
+// RegularFiles implements FS.
 func (OSFS) RegularFiles(_ context.Context, dir string) ([]FileEntry, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -86,6 +90,7 @@ func (OSFS) RegularFiles(_ context.Context, dir string) ([]FileEntry, error) {
 	return files, nil
 }
 
+// Join implements FS.
 func (OSFS) Join(elem ...string) string { return filepath.Join(elem...) }
 
 // readFrom reads up to max bytes of path from off; a missing file reads as empty.

@@ -30,6 +30,7 @@ type SFTPConn interface {
 
 var _ FS = (*SFTPFS)(nil)
 
+// ReadFrom implements FS.
 func (r *SFTPFS) ReadFrom(ctx context.Context, name string, off int64, max int, size int64) ([]byte, error) {
 	if size >= 0 && size <= off {
 		return nil, nil
@@ -84,6 +85,7 @@ func (r *SFTPFS) open(ctx context.Context, name string) (*sftp.File, int64, erro
 // less per read).
 func closeAsync(f io.Closer) { go f.Close() }
 
+// ReadSmall implements FS.
 func (r *SFTPFS) ReadSmall(ctx context.Context, name string) ([]byte, bool, error) {
 	f, size, err := r.open(ctx, name)
 	if f == nil || err != nil {
@@ -110,6 +112,7 @@ func (r *SFTPFS) ReadSmall(ctx context.Context, name string) ([]byte, bool, erro
 	return b.Bytes(), true, nil
 }
 
+// Exists implements FS.
 func (r *SFTPFS) Exists(ctx context.Context, name string) (bool, error) {
 	s, err := r.Conn.SFTP(ctx)
 	if err != nil {
@@ -125,6 +128,7 @@ func (r *SFTPFS) Exists(ctx context.Context, name string) (bool, error) {
 	return true, nil
 }
 
+// RegularFiles implements FS.
 func (r *SFTPFS) RegularFiles(ctx context.Context, dir string) ([]FileEntry, error) {
 	s, err := r.Conn.SFTP(ctx)
 	if err != nil {
@@ -146,6 +150,7 @@ func (r *SFTPFS) RegularFiles(ctx context.Context, dir string) ([]FileEntry, err
 	return files, nil
 }
 
+// Join implements FS.
 func (r *SFTPFS) Join(elem ...string) string { return path.Join(elem...) }
 
 // ProcessAlive reports whether the driver process id still runs on the VM, from its
