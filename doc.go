@@ -14,8 +14,8 @@
 //	workspace             the Workspace handle: local embedded or Azure              internal/arm, internal/store, internal/wsaccess, ARM
 //	compute               the public face of the targets: ComputeTarget, Local, DSVM, conda, runconfig, snapshot, workspace,
 //	                      BatchCluster, ContainerInstance, HDInsight, Get/List/       internal/arm, internal/driver, internal/envbuild,
-//	                      Create*/Attach*/Begin*; translates a Job for a mechanism   internal/localexec, internal/rundir, internal/sshx,
-//	                                                                                 internal/store, internal/wsaccess, ARM
+//	                      Create*/Attach*/Begin*; translates a Job for a mechanism   internal/localexec, internal/remotehost, internal/rundir,
+//	                                                                                 internal/sshx, internal/store, internal/wsaccess, ARM
 //	compute/computetest   the conformance suite every runnable target passes         compute, runconfig, snapshot, internal/testenv
 //	experiment            Experiment, Submit, Run: wait, logs, metrics, files        compute, runconfig, snapshot, workspace,
 //	                                                                                 internal/store, internal/wsaccess
@@ -24,6 +24,10 @@
 //	                      run-file helpers
 //	internal/localexec    a driver detached on this machine: launch, identity,       internal/driver, internal/rundir
 //	                      state, reattach, cancel, collect, run files
+//	internal/remotehost   the SSH host of a VM: shared connection and retry,        conda, snapshot, internal/driver, internal/envbuild,
+//	                      credentials in memory, host check, content-addressed      internal/sshx
+//	                      blob sync, materialize, environment scripts, driver
+//	                      install, launch, cancel, collect, run files
 //	internal/driver       what runs on a target: the wrapper script and the Python   –
 //	                      run-context shim; the run directory layout; identities
 //	internal/envbuild     an Environment made runnable: interpreter, cached conda    conda
@@ -34,14 +38,12 @@
 //	internal/arm          connection to the ARM clients (what they lack), armfake    ARM
 //	internal/testenv      real-component tests: skip cleanly, or fail when required  –
 //
-// The SSH host mechanism of the DSVM target (host check, content-addressed sync, environment
-// scripts, launch, cancel, collect) still lives in compute's remote_*.go and dsvm_*.go files.
-//
 // # Where to look
 //
 //   - A local run's launch: internal/localexec/launch.go (compute/local.go prepares the run
 //     directory and environment and builds the command it launches).
-//   - A VM's snapshot sync: compute/remote_sync.go.
+//   - A VM's snapshot sync: internal/remotehost/sync.go (SyncBlobs, Materialize; called from
+//     compute/dsvm_start.go).
 //   - Where any SDK-driven run's log is read: internal/rundir/observer.go (over
 //     internal/rundir/fs.go locally, internal/rundir/sftp.go on a VM).
 //   - A cluster's creation: compute/batch_cluster.go (CreateBatchCluster, BeginCreateBatchCluster).
