@@ -149,6 +149,7 @@ func (h *Host) forgetFetched() {
 	h.fetched = false
 }
 
+// SetHome records the login user's home directory on the VM (as a host check found it).
 func (h *Host) SetHome(home string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -193,6 +194,7 @@ func (h *Host) conn(ctx context.Context) (*sshx.Client, error) {
 	return c, nil
 }
 
+// Close closes the connection; the next operation dials again.
 func (h *Host) Close() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -280,12 +282,14 @@ func (h *Host) Root(ctx context.Context) (string, error) {
 	return path.Join(home, h.dir), nil
 }
 
+// Known reports whether key (e.g. a driver version) was marked installed on the VM.
 func (h *Host) Known(key string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.have[key]
 }
 
+// SetKnown marks key as installed on the VM, for the rest of the process.
 func (h *Host) SetKnown(key string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
