@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/amlgo/amlgo/internal/errtext"
+	"github.com/amlgo/amlgo/internal/remotehost"
 	"github.com/amlgo/amlgo/internal/store"
 	"github.com/amlgo/amlgo/internal/wsaccess"
 	"github.com/amlgo/amlgo/workspace"
@@ -86,12 +86,12 @@ type DSVM struct {
 	azure *dsvmAzure // set for targets of an Azure workspace (compute/dsvm_azure.go)
 
 	opts   DSVMOptions
-	remote *remoteHost // SSH side; nil for Azure-only targets
+	remote *remotehost.Host // SSH side; nil for Azure-only targets
 
 	mu   sync.Mutex
 	host *HostReport // last host check
 
-	stats uploadCounters
+	stats remotehost.SyncStats
 }
 
 var (
@@ -137,13 +137,11 @@ type UploadStats struct {
 	Duration time.Duration
 }
 
-type uploadCounters struct{ files, bytes, checked, nanos atomic.Int64 }
-
 // UploadStats returns what the target has sent so far; a re-submit of an unchanged source
 // directory adds nothing to Files and Bytes.
 func (d *DSVM) UploadStats() UploadStats {
-	return UploadStats{Files: d.stats.files.Load(), Bytes: d.stats.bytes.Load(), Checked: d.stats.checked.Load(),
-		Duration: time.Duration(d.stats.nanos.Load())}
+	return UploadStats{Files: d.stats.Files.Load(), Bytes: d.stats.Bytes.Load(), Checked: d.stats.Checked.Load(),
+		Duration: time.Duration(d.stats.Nanos.Load())}
 }
 
 // Name returns the target's name.
@@ -195,7 +193,7 @@ func (d *DSVM) Status(ctx context.Context) (_ ProvisioningState, err error) {
 // stores it). The password is remembered in memory for the rest of the process.
 func (d *DSVM) SetPassword(password string) {
 	if d.remote != nil {
-		d.remote.setSecrets(password, "")
+		d.remote.SetSecrets(password, "")
 	}
 	rememberSecrets(d.ws, d.name, password, "")
 }
@@ -204,7 +202,7 @@ func (d *DSVM) SetPassword(password string) {
 // It is remembered in memory for the rest of the process.
 func (d *DSVM) SetPrivateKeyPassphrase(passphrase string) {
 	if d.remote != nil {
-		d.remote.setSecrets("", passphrase)
+		d.remote.SetSecrets("", passphrase)
 	}
 	rememberSecrets(d.ws, d.name, "", passphrase)
 }
@@ -215,7 +213,7 @@ func (d *DSVM) Close() error {
 	if d.remote == nil {
 		return nil
 	}
-	return d.remote.close()
+	return d.remote.Close()
 }
 
 // Detach removes the target from the workspace and closes its connection. Nothing on the VM
@@ -241,7 +239,7 @@ func (d *DSVM) Detach(ctx context.Context) (err error) {
 		return fmt.Errorf("compute: detaching %q: %w", d.name, err)
 	}
 	forgetSecrets(d.ws, d.name)
-	forgetRemoteHosts(d.ws.Dir(), d.name)
+	remotehost.Forget(d.ws.Dir(), d.name)
 	return nil
 }
 
@@ -366,7 +364,7 @@ func newDSVM(ws *workspace.Workspace, name string, cfg RemoteAttachConfig, opts 
 	if ws != nil {
 		wsDir = ws.Dir()
 	}
-	d.remote = sharedRemoteHost(wsDir, name, cfg, o.RemoteDir, o.Logger)
+	d.remote = remotehost.Shared(wsDir, name, remotehost.Config(cfg), o.RemoteDir, o.Logger)
 	return d
 }
 

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/amlgo/amlgo/internal/arm"
+	"github.com/amlgo/amlgo/internal/remotehost"
 	"github.com/amlgo/amlgo/workspace"
 )
 
@@ -102,12 +103,15 @@ func (d *DSVM) SetHostKeys(knownHostsFile, hostKey string) error {
 // remoteHost returns the process's connection to the VM for cfg: it uses a password given
 // earlier in the process (SetPassword, AttachRemote), else fetches the credentials from the
 // service when it first connects.
-func (a *dsvmAzure) remoteHost(ws *workspace.Workspace, name string, cfg RemoteAttachConfig, o DSVMOptions) *remoteHost {
-	h := sharedRemoteHost(ws.Dir(), name, cfg, o.RemoteDir, o.Logger)
+func (a *dsvmAzure) remoteHost(ws *workspace.Workspace, name string, cfg RemoteAttachConfig, o DSVMOptions) *remotehost.Host {
+	h := remotehost.Shared(ws.Dir(), name, remotehost.Config(cfg), o.RemoteDir, o.Logger)
 	if pw, _ := recalledSecrets(ws, name); pw != "" {
-		h.setSecrets(pw, "")
+		h.SetSecrets(pw, "")
 	}
-	h.setKeySource(func(ctx context.Context) (vmCredentials, error) { return a.listKeys(ctx, name) })
+	h.SetKeySource(func(ctx context.Context) (remotehost.Credentials, error) {
+		c, err := a.listKeys(ctx, name)
+		return remotehost.Credentials{Username: c.username, Password: c.password, PrivateKey: c.privateKey, Passphrase: c.passphrase}, err
+	})
 	return h
 }
 

@@ -1,11 +1,8 @@
 package compute
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -70,87 +67,15 @@ func (h HostReport) String() string {
 	return b.String()
 }
 
-// remotePathSetup extends the login PATH of a non-interactive SSH session with the places conda
-// installers and pip --user put their tools, so that amlgo finds what an interactive login
-// would.
-const remotePathSetup = `PATH="$HOME/.local/bin:$HOME/bin:$PATH:$HOME/micromamba/bin:$HOME/.local/share/mamba/bin:$HOME/miniforge3/bin:$HOME/mambaforge/bin:$HOME/miniconda3/bin:$HOME/anaconda3/bin:/opt/conda/bin:/anaconda/bin"; export PATH
-`
-
-// hostCheckScript prints key=value lines describing the host.
-const hostCheckScript = remotePathSetup + `
-echo "os=$(uname -s)"
-echo "kernel=$(uname -r)"
-echo "arch=$(uname -m)"
-if [ -r /etc/os-release ]; then (. /etc/os-release; echo "distro=$PRETTY_NAME"); fi
-echo "home=$HOME"
-echo "python3=$(command -v python3)"
-echo "python=$(command -v python)"
-for t in micromamba mamba conda; do
-  if p=$(command -v "$t"); then echo "condatool=$t"; echo "condapath=$p"; break; fi
-done
-echo "docker=$(command -v docker)"
-if p=$(command -v mpirun); then echo "mpirun=$p"; echo "mpiversion=$(mpirun --version 2>&1 | head -n 1)"; fi
-echo "cpus=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null)"
-df -Pk "$HOME" 2>/dev/null | awk 'NR==2 {print "freekb=" $4}'
-`
-
 // checkHost runs the host check on the VM and records the result.
 func (d *DSVM) checkHost(ctx context.Context) (*HostReport, error) {
-	out, err := d.remote.output(ctx, "sh -c "+shQuote(hostCheckScript), nil)
+	r, err := d.remote.Check(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rep := parseHostReport(out)
-	rep.CheckedAt = time.Now().UTC()
+	rep := HostReport(*r)
 	d.mu.Lock()
-	d.host = rep
+	d.host = &rep
 	d.mu.Unlock()
-	if rep.Home != "" {
-		d.remote.setHome(rep.Home)
-	}
-	return rep, nil
-}
-
-func parseHostReport(out []byte) *HostReport {
-	rep := &HostReport{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
-		if !ok {
-			continue
-		}
-		v = strings.TrimSpace(v)
-		switch k {
-		case "os":
-			rep.OS = v
-		case "kernel":
-			rep.Kernel = v
-		case "arch":
-			rep.Arch = v
-		case "distro":
-			rep.Distribution = v
-		case "home":
-			rep.Home = v
-		case "python3":
-			rep.Python3 = v
-		case "python":
-			rep.Python = v
-		case "condatool":
-			rep.CondaTool = v
-		case "condapath":
-			rep.CondaPath = v
-		case "docker":
-			rep.Docker = v
-		case "mpirun":
-			rep.MPIRun = v
-		case "mpiversion":
-			rep.MPIVersion = v
-		case "cpus":
-			rep.CPUs, _ = strconv.Atoi(v)
-		case "freekb":
-			kb, _ := strconv.ParseInt(v, 10, 64)
-			rep.FreeDiskBytes = kb * 1024
-		}
-	}
-	return rep
+	return &rep, nil
 }

@@ -3,10 +3,7 @@ package compute
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io/fs"
 	"path"
 	"slices"
 	"sort"
@@ -16,15 +13,9 @@ import (
 	"github.com/amlgo/amlgo/internal/driver"
 	"github.com/amlgo/amlgo/internal/envbuild"
 	"github.com/amlgo/amlgo/internal/errtext"
-	"github.com/amlgo/amlgo/internal/sshx"
+	"github.com/amlgo/amlgo/internal/remotehost"
 	"github.com/amlgo/amlgo/runconfig"
 )
-
-// driverVersion identifies the wrapper script's content.
-var driverVersion = func() string {
-	s := sha256.Sum256(driver.WrapperScript)
-	return "driver-" + hex.EncodeToString(s[:])[:12]
-}()
 
 // Start runs job on the VM: it prepares the environment there (a user-managed interpreter or a
 // conda environment cached by hash), sends the snapshot files the VM's blob store lacks,
@@ -66,7 +57,7 @@ func (d *DSVM) Start(ctx context.Context, job *Job) (_ Execution, err error) {
 			return nil, fmt.Errorf("compute: VM target %q runs %q; only Linux VMs are supported", d.name, rep.OS)
 		}
 	}
-	root, err := d.remote.root(ctx)
+	root, err := d.remote.Root(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +143,7 @@ func remoteScriptCommand(rc *runconfig.RunConfiguration, python string) []string
 // remoteRunEnv is the script's environment on the VM as shell assignments: azureml's run
 // variables and the prepared environment on top of the login environment, then the run
 // configuration's variables (which win). PATH and PYTHONPATH extend the login values.
-func remoteRunEnv(job *Job, prep *remotePrepared, paths driver.Paths, shimDir string) []string {
+func remoteRunEnv(job *Job, prep *remotehost.Prepared, paths driver.Paths, shimDir string) []string {
 	vars := map[string]string{}
 	for _, kv := range runEnv(nil, job, &envbuild.Prepared{Python: prep.Python}, paths, false) {
 		k, v, _ := strings.Cut(kv, "=")
@@ -203,134 +194,32 @@ func validEnvName(k string) bool {
 }
 
 // installSupport makes sure the VM has this version of amlgo's driver wrapper and run-context
-// shim under root (sent once per version; a version directory appears only complete).
+// shim under root.
 func (d *DSVM) installSupport(ctx context.Context, root string) error {
-	key := driverVersion + "/" + driver.ShimVersion
-	if d.remote.known(key) {
-		return nil
-	}
-	drv := path.Join(root, "driver", driverVersion)
-	shim := path.Join(root, "shim", driver.ShimVersion)
-	check := "test -f " + shQuote(path.Join(drv, "driver.sh")) + " && test -f " + shQuote(path.Join(shim, driver.ShimVersionFile))
-	if _, err := d.remote.output(ctx, check, nil); err == nil {
-		d.remote.setKnown(key)
-		return nil
-	}
-	var tarball bytes.Buffer
-	if err := writeSupportTar(&tarball); err != nil {
-		return fmt.Errorf("compute: packing amlgo's driver: %w", err)
-	}
-	script := `set -e
-R=$1 dv=$2 sv=$3
-mkdir -p "$R/driver" "$R/shim"
-T=$(mktemp -d "$R/.install.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-tar -x -f - -C "$T"
-[ -e "$R/driver/$dv" ] || mv -f "$T/driver/$dv" "$R/driver/$dv" 2>/dev/null || [ -e "$R/driver/$dv" ]
-[ -e "$R/shim/$sv" ] || mv -f "$T/shim/$sv" "$R/shim/$sv" 2>/dev/null || [ -e "$R/shim/$sv" ]
-`
-	cmd := "sh -c " + shQuote(script) + " amlgo-install " + sshx.QuoteArgs(root, driverVersion, driver.ShimVersion)
-	if _, err := d.remote.output(ctx, cmd, tarball.Bytes()); err != nil {
-		return fmt.Errorf("compute: installing amlgo's driver and run-context shim on the VM: %w", err)
-	}
-	d.remote.setKnown(key)
-	return nil
+	return d.remote.InstallSupport(ctx, root)
 }
 
-// writeSupportTar packs driver/<version>/driver.sh and shim/<version>/azureml/... (with the
-// version marker).
-func writeSupportTar(w *bytes.Buffer) error {
-	tw := newTarWriter(w)
-	if err := tw.file("driver/"+driverVersion+"/driver.sh", 0o755, driver.WrapperScript); err != nil {
-		return err
-	}
-	err := fs.WalkDir(driver.ShimFS, ".", func(p string, de fs.DirEntry, err error) error {
-		if err != nil || de.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(driver.ShimFS, p)
-		if err != nil {
-			return err
-		}
-		return tw.file("shim/"+driver.ShimVersion+"/"+p, 0o644, data)
-	})
-	if err != nil {
-		return err
-	}
-	if err := tw.file("shim/"+driver.ShimVersion+"/"+driver.ShimVersionFile, 0o644, []byte(driver.ShimVersion+"\n")); err != nil {
-		return err
-	}
-	return tw.Close()
+// syncBlobs sends the VM's blob store the contents of job's snapshot it lacks.
+func (d *DSVM) syncBlobs(ctx context.Context, blobs string, job *Job) (files, size int64, err error) {
+	return d.remote.SyncBlobs(ctx, blobs, job.Snapshot, job.OpenFile, &d.stats)
 }
 
-// materialize rebuilds the snapshot's tree in dest on the VM from the blob store, with the VM's
-// python when it has one (one process for the whole tree), else with a shell script.
+// materialize rebuilds the snapshot's tree in dest on the VM from the blob store.
 func (d *DSVM) materialize(ctx context.Context, job *Job, blobs, dest string) error {
-	host := d.Host()
-	var cmd string
-	var stdin []byte
-	if host != nil && host.Python3 != "" {
-		cmd = sshx.QuoteArgs(host.Python3, "-c", materializeScript, blobs, dest)
-		stdin = materializeInput(job.Snapshot)
-	} else {
-		cmd = "sh -s"
-		stdin = materializeShell(job.Snapshot, blobs, dest)
+	python3 := ""
+	if host := d.Host(); host != nil {
+		python3 = host.Python3
 	}
-	cmd = "mkdir -p " + shQuote(dest) + " && " + cmd
-	if _, err := d.remote.output(ctx, cmd, stdin); err != nil {
-		return fmt.Errorf("compute: restoring snapshot %s on the VM: %w", job.Snapshot.ID, err)
-	}
-	return nil
+	return d.remote.Materialize(ctx, job.Snapshot, python3, blobs, dest)
 }
-
-// launchScript creates the run directory's support files and starts the driver detached, once:
-// a repeated launch (after a dropped connection) only reports the identity of the first. The
-// identity (pid, start time, boot id; see driver.Identity) is taken while the driver is still an
-// unreaped child of this shell, so it is valid before the wrapper has run a single line.
-// Arguments: run dir, driver.sh source; stdin: the control log so far; $AMLGO_LAUNCH: the
-// assignments and wrapper command line.
-var launchScript = driver.ProcFuncs + `R=$1 D=$2 S=$1/azureml-setup
-mkdir -p "$S" "$R/azureml-logs" "$R/wd" || exit 1
-if ( set -C; : >"$S/launched" ) 2>/dev/null; then
-  cat >>"$R/azureml-logs/60_control_log.txt"
-  cp -f "$D" "$S/driver.sh" || exit 1
-  cd "$R" || exit 1
-  ( eval "$AMLGO_LAUNCH" ) </dev/null >>"$R/azureml-logs/60_control_log.txt" 2>&1 &
-  _amlgo_identity $! >"$S/launched.tmp" && mv -f "$S/launched.tmp" "$S/launched"
-else
-  cat >/dev/null
-fi
-i=0
-while [ ! -s "$S/launched" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
-cat "$S/launched"
-`
 
 // launch starts the wrapper on the VM in its own session and returns its identity.
 func (d *DSVM) launch(ctx context.Context, root string, paths driver.Paths, env, wrapper []string, control []byte) (driver.Identity, error) {
-	line := ""
-	if len(env) > 0 {
-		line = "export " + strings.Join(env, " ") + "; "
-	}
-	line += "exec setsid " + sshx.QuoteArgs(wrapper...)
-	cmd := remotePathSetup + "AMLGO_LAUNCH=" + shQuote(line) + "; export AMLGO_LAUNCH\n" +
-		"sh -c " + shQuote(launchScript) + " amlgo-launch " +
-		sshx.QuoteArgs(paths.RunDir, path.Join(root, "driver", driverVersion, "driver.sh"))
-	out, err := d.remote.output(ctx, "sh -c "+shQuote(cmd), control)
-	if err != nil {
-		return driver.Identity{}, fmt.Errorf("compute: starting the driver on VM target %q: %w", d.name, err)
-	}
-	id, err := driver.ParseLaunchRecord(out)
-	if err != nil {
-		return driver.Identity{}, fmt.Errorf("compute: starting the driver on VM target %q: unexpected launch record %q", d.name, out)
-	}
-	return id, nil
+	return d.remote.Launch(ctx, root, paths, env, wrapper, control)
 }
 
 // flushControlLog appends what Start logged to the run's control log on the VM (best effort,
 // for a Start that failed before launching).
 func (d *DSVM) flushControlLog(paths driver.Paths, data []byte) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cmd := "mkdir -p " + shQuote(paths.AzureLogs) + " && cat >>" + shQuote(paths.ControlLog)
-	_ = d.remote.run(ctx, cmd, bytes.NewReader(data), nil)
+	d.remote.FlushControlLog(paths, data)
 }

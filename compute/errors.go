@@ -7,6 +7,8 @@ import (
 
 	"github.com/amlgo/amlgo/internal/envbuild"
 	"github.com/amlgo/amlgo/internal/errtext"
+
+	"github.com/amlgo/amlgo/internal/rundir"
 )
 
 // Sentinel errors, checked with errors.Is.
@@ -18,7 +20,7 @@ var (
 	// ErrUnsupported means the target type or operation is not implemented by amlgo yet.
 	ErrUnsupported = errors.New("compute: not supported")
 	// ErrExecutionLost means a run's driver process ended without recording an exit code.
-	ErrExecutionLost = errors.New("compute: execution lost")
+	ErrExecutionLost = rundir.ErrExecutionLost
 	// ErrEnvironment is matched by Start errors whose cause is the run's environment
 	// specification or what the host lacks for it — an interpreter that is not there, no
 	// conda tool, a conda build that failed — rather than the target's machinery (azureml's

@@ -5,17 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/amlgo/amlgo/internal/driver"
 	"github.com/amlgo/amlgo/internal/envbuild"
 	"github.com/amlgo/amlgo/internal/errtext"
+	"github.com/amlgo/amlgo/internal/localexec"
 	"github.com/amlgo/amlgo/workspace"
 )
 
@@ -89,14 +89,6 @@ func (l *Local) Status(context.Context) (ProvisioningState, error) {
 	return ProvisioningSucceeded, nil
 }
 
-// localState is the persisted form of a local execution.
-type localState struct {
-	RunDir string `json:"runDir"`
-	// The driver process, identified from fork on (pid, start time, boot id).
-	driver.Identity
-	LaunchedAt time.Time `json:"launchedAt"`
-}
-
 // Start prepares the run directory and environment and launches the driver detached.
 // Environment preparation (a conda build, the first time a spec is used) happens here, with its
 // output in azureml-logs/60_control_log.txt. A configuration that Check refuses is refused
@@ -162,41 +154,60 @@ func (l *Local) Start(ctx context.Context, job *Job) (_ Execution, err error) {
 		maxDuration = time.Duration(*rc.MaxRunDurationSeconds) * time.Second
 	}
 	wrapper := paths.Command(argv, &driver.CommandOptions{MaxDuration: maxDuration, Grace: l.opts.CancelGracePeriod})
-	cmd := exec.Command(wrapper[0], wrapper[1:]...)
-	cmd.Dir = rd
-	cmd.Env = runEnv(os.Environ(), job, prep, paths, !l.opts.DisableRunContextShim)
-	cmd.Stdout = controlFile // the wrapper's own diagnostics; the script's output goes to the driver log
-	cmd.Stderr = controlFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	logf("Launching %q", argv)
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("compute: starting driver: %w", err)
+	ex, err := localexec.Start(ctx, localexec.Launch{
+		RunDir:      rd,
+		Command:     wrapper,
+		Env:         runEnv(os.Environ(), job, prep, paths, !l.opts.DisableRunContextShim),
+		Diagnostics: controlFile, // the wrapper's own diagnostics; the script's output goes to the driver log
+		Logger:      l.opts.Logger,
+	})
+	if err != nil {
+		return nil, err
 	}
-	// The driver's identity is taken while it is still an unreaped child of this process, so its
-	// pid cannot have been reused: from here on it is alive exactly while that process runs, even
-	// while the kernel is still inside execve and the wrapper has not written a file yet.
-	id, err := driver.LocalIdentity(cmd.Process.Pid)
-	if err != nil && !errors.Is(err, driver.ErrNoProcFS) {
-		l.opts.Logger.WarnContext(ctx, "reading the driver's identity", "pid", cmd.Process.Pid, "err", err)
-	}
-	// Reap the driver when it ends while this process lives; once this process is gone the
-	// driver is re-parented and reaped by init.
-	go func() { _ = cmd.Wait() }()
-	st := localState{RunDir: rd, Identity: id, LaunchedAt: time.Now().UTC()}
-	l.opts.Logger.DebugContext(ctx, "local run started", "run_id", job.RunID, "pid", st.PID, "dir", rd)
-	return newLocalExecution(st, l.opts.CancelGracePeriod), nil
+	l.opts.Logger.DebugContext(ctx, "local run started", "run_id", job.RunID, "pid", ex.PID(), "dir", rd)
+	return &localExecution{ex}, nil
 }
 
 // Reattach resumes observing a local execution from its State.
 func (l *Local) Reattach(_ context.Context, state json.RawMessage) (Execution, error) {
-	var st localState
-	if err := json.Unmarshal(state, &st); err != nil {
-		return nil, fmt.Errorf("compute: reading local execution state: %w", err)
+	st, err := localexec.ParseState(state)
+	if err != nil {
+		return nil, err
 	}
-	if st.RunDir == "" {
-		return nil, errors.New("compute: local execution state has no run directory")
-	}
-	return newLocalExecution(st, l.opts.CancelGracePeriod), nil
+	return &localExecution{localexec.Resume(st)}, nil
+}
+
+// localExecution is a job on the local target: the driver runs detached on this machine and is
+// observed through its run directory (internal/localexec, internal/rundir).
+type localExecution struct{ ex *localexec.Execution }
+
+var (
+	_ Execution       = (*localExecution)(nil)
+	_ OutputCollector = (*localExecution)(nil)
+	_ RunFileOpener   = (*localExecution)(nil)
+)
+
+// State returns the run directory and the driver's identity.
+func (e *localExecution) State() json.RawMessage { return e.ex.State() }
+
+// Observe reads the run directory.
+func (e *localExecution) Observe(ctx context.Context, cur Cursor) (*Observation, error) {
+	obs, err := e.ex.Observe(ctx, toRunDirCursor(cur))
+	return fromRunDirObservation(obs), err
+}
+
+// Cancel asks the driver to stop (kill file); a driver already gone is stood in for.
+func (e *localExecution) Cancel(ctx context.Context) error { return e.ex.Cancel(ctx) }
+
+// CollectOutputs hands put the script's outputs/ and logs/ and the azureml-logs files.
+func (e *localExecution) CollectOutputs(ctx context.Context, put func(name string, r io.Reader) error) error {
+	return e.ex.CollectOutputs(ctx, put)
+}
+
+// OpenRunFile opens a file of the run directory; rel must stay inside it.
+func (e *localExecution) OpenRunFile(ctx context.Context, rel string) (io.ReadCloser, error) {
+	return e.ex.OpenRunFile(ctx, rel)
 }
 
 func checkJob(job *Job) error {

@@ -1,4 +1,4 @@
-package compute
+package remotehost
 
 import (
 	"archive/tar"
@@ -14,6 +14,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/amlgo/amlgo/internal/sshx"
@@ -66,18 +67,29 @@ func blobSet(snap *snapshot.Snapshot) (shas []string, bySHA map[string]snapshot.
 	return shas, bySHA
 }
 
-// syncBlobs makes sure the VM's blob store holds every file content of job's snapshot, sending
-// only the contents it lacks, as one tar stream. It returns the number of files and bytes sent.
-func (d *DSVM) syncBlobs(ctx context.Context, blobs string, job *Job) (files, size int64, err error) {
+// SyncStats counts what SyncBlobs did, over every call given the same stats.
+type SyncStats struct {
+	// Files and Bytes are the contents sent; Checked the contents asked about; Nanos the time
+	// spent.
+	Files, Bytes, Checked, Nanos atomic.Int64
+}
+
+// SyncBlobs makes sure the VM's blob store (blobs) holds every file content of snap, sending
+// only the contents it lacks, as one tar stream; open reads a content from the caller's store.
+// It returns the number of files and bytes sent and adds them to stats (which may be nil).
+func (h *Host) SyncBlobs(ctx context.Context, blobs string, snap *snapshot.Snapshot, open func(snapshot.File) (io.ReadCloser, error), stats *SyncStats) (files, size int64, err error) {
+	if stats == nil {
+		stats = new(SyncStats)
+	}
 	start := time.Now()
-	defer func() { d.stats.nanos.Add(int64(time.Since(start))) }()
-	shas, bySHA := blobSet(job.Snapshot)
+	defer func() { stats.Nanos.Add(int64(time.Since(start))) }()
+	shas, bySHA := blobSet(snap)
 	if len(shas) == 0 {
 		return 0, 0, nil
 	}
-	d.stats.checked.Add(int64(len(shas)))
+	stats.Checked.Add(int64(len(shas)))
 	list := strings.Join(shas, "\n") + "\n"
-	out, err := d.remote.output(ctx, "sh -c "+shQuote(missingBlobsScript)+" amlgo-blobs "+shQuote(blobs), []byte(list))
+	out, err := h.Output(ctx, "sh -c "+shQuote(missingBlobsScript)+" amlgo-blobs "+shQuote(blobs), []byte(list))
 	if err != nil {
 		return 0, 0, fmt.Errorf("compute: asking the VM which snapshot files it lacks: %w", err)
 	}
@@ -95,9 +107,9 @@ func (d *DSVM) syncBlobs(ctx context.Context, blobs string, job *Job) (files, si
 	for _, f := range missing {
 		size += f.Size
 	}
-	err = d.remote.retry(ctx, func(c *sshx.Client) error {
+	err = h.Retry(ctx, func(c *sshx.Client) error {
 		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(writeBlobTar(ctx, pw, missing, job.OpenFile)) }()
+		go func() { pw.CloseWithError(writeBlobTar(ctx, pw, missing, open)) }()
 		err := c.Run(ctx, "sh -c "+shQuote(receiveBlobsScript)+" amlgo-blobs "+shQuote(blobs), pr, nil, nil)
 		pr.CloseWithError(io.ErrClosedPipe)
 		return err
@@ -105,8 +117,8 @@ func (d *DSVM) syncBlobs(ctx context.Context, blobs string, job *Job) (files, si
 	if err != nil {
 		return 0, 0, fmt.Errorf("compute: sending %d snapshot files to the VM: %w", len(missing), err)
 	}
-	d.stats.files.Add(int64(len(missing)))
-	d.stats.bytes.Add(size)
+	stats.Files.Add(int64(len(missing)))
+	stats.Bytes.Add(size)
 	return int64(len(missing)), size, nil
 }
 
@@ -217,6 +229,25 @@ func materializeShell(snap *snapshot.Snapshot, blobs, dest string) []byte {
 		fmt.Fprintf(&b, "chmod %o %s\n", dirs[i].Mode.Perm()|fs.FileMode(0o700), shQuote(path.Join(dest, dirs[i].Path)))
 	}
 	return b.Bytes()
+}
+
+// Materialize rebuilds snap's tree in dest on the VM from the blob store, with the VM's python3
+// when it has one (one process for the whole tree), else with a shell script.
+func (h *Host) Materialize(ctx context.Context, snap *snapshot.Snapshot, python3, blobs, dest string) error {
+	var cmd string
+	var stdin []byte
+	if python3 != "" {
+		cmd = sshx.QuoteArgs(python3, "-c", materializeScript, blobs, dest)
+		stdin = materializeInput(snap)
+	} else {
+		cmd = "sh -s"
+		stdin = materializeShell(snap, blobs, dest)
+	}
+	cmd = "mkdir -p " + shQuote(dest) + " && " + cmd
+	if _, err := h.Output(ctx, cmd, stdin); err != nil {
+		return fmt.Errorf("compute: restoring snapshot %s on the VM: %w", snap.ID, err)
+	}
+	return nil
 }
 
 // tarWriter writes in-memory files as a tar.

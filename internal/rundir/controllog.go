@@ -1,4 +1,4 @@
-package compute
+package rundir
 
 import (
 	"bytes"
@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// controlLog writes azureml-logs/60_control_log.txt: every line gets a UTC timestamp, whoever
+// ControlLog writes azureml-logs/60_control_log.txt: every line gets a UTC timestamp, whoever
 // writes it (the target itself, environment preparation, a conda build's output).
-type controlLog struct {
+type ControlLog struct {
 	mu          sync.Mutex
 	w           io.Writer
 	midLine     bool
@@ -17,12 +17,13 @@ type controlLog struct {
 	stampLayout string
 }
 
-func newControlLog(w io.Writer) *controlLog {
-	return &controlLog{w: w, now: time.Now, stampLayout: "2006-01-02T15:04:05.000000Z"}
+// NewControlLog returns a ControlLog writing to w.
+func NewControlLog(w io.Writer) *ControlLog {
+	return &ControlLog{w: w, now: time.Now, stampLayout: "2006-01-02T15:04:05.000000Z"}
 }
 
 // Write prefixes each line of p that starts a line with "[timestamp] ".
-func (c *controlLog) Write(p []byte) (int, error) {
+func (c *ControlLog) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []byte

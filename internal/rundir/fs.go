@@ -1,4 +1,4 @@
-package compute
+package rundir
 
 import (
 	"context"
@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 )
 
-// runFS is the file system a run directory lives on, as the run-directory observer sees it:
+// FS is the file system a run directory lives on, as the run-directory observer sees it:
 // local files for the local target, SFTP for a VM. Every method is a read; a missing file or
 // directory reads as empty, never as an error.
-type runFS interface {
+type FS interface {
 	// ReadFrom returns up to max bytes of name from offset off. size, when not negative, is the
 	// file's size as last listed (RegularFiles), which saves asking for it.
 	ReadFrom(ctx context.Context, name string, off int64, max int, size int64) ([]byte, error)
@@ -22,27 +22,29 @@ type runFS interface {
 	// Exists reports whether name exists.
 	Exists(ctx context.Context, name string) (bool, error)
 	// RegularFiles lists the regular files directly inside dir.
-	RegularFiles(ctx context.Context, dir string) ([]fileEntry, error)
+	RegularFiles(ctx context.Context, dir string) ([]FileEntry, error)
 	// Join joins path elements with the file system's separator.
 	Join(elem ...string) string
 }
 
-// fileEntry is a regular file of a directory listing.
-type fileEntry struct {
+// FileEntry is a regular file of a directory listing.
+type FileEntry struct {
 	Name string
 	Size int64
 }
 
-// osRunFS is runFS on this machine's files.
-type osRunFS struct{}
+// OSFS is FS on this machine's files.
+type OSFS struct{}
 
-var _ runFS = osRunFS{}
+var _ FS = OSFS{}
 
-func (osRunFS) ReadFrom(_ context.Context, name string, off int64, max int, _ int64) ([]byte, error) {
+// ReadFrom implements FS.
+func (OSFS) ReadFrom(_ context.Context, name string, off int64, max int, _ int64) ([]byte, error) {
 	return readFrom(name, off, max)
 }
 
-func (osRunFS) ReadSmall(_ context.Context, name string) ([]byte, bool, error) {
+// ReadSmall implements FS.
+func (OSFS) ReadSmall(_ context.Context, name string) ([]byte, bool, error) {
 	b, err := os.ReadFile(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -53,7 +55,8 @@ func (osRunFS) ReadSmall(_ context.Context, name string) ([]byte, bool, error) {
 	return b, true, nil
 }
 
-func (osRunFS) Exists(_ context.Context, name string) (bool, error) {
+// Exists implements FS.
+func (OSFS) Exists(_ context.Context, name string) (bool, error) {
 	_, err := os.Lstat(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -64,7 +67,8 @@ func (osRunFS) Exists(_ context.Context, name string) (bool, error) {
 	return true, nil
 }
 
-func (osRunFS) RegularFiles(_ context.Context, dir string) ([]fileEntry, error) {
+// RegularFiles implements FS.
+func (OSFS) RegularFiles(_ context.Context, dir string) ([]FileEntry, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -72,7 +76,7 @@ func (osRunFS) RegularFiles(_ context.Context, dir string) ([]fileEntry, error) 
 	if err != nil {
 		return nil, fmt.Errorf("compute: reading %s: %w", dir, err)
 	}
-	var files []fileEntry
+	var files []FileEntry
 	for _, de := range entries {
 		if !de.Type().IsRegular() {
 			continue
@@ -81,12 +85,13 @@ func (osRunFS) RegularFiles(_ context.Context, dir string) ([]fileEntry, error) 
 		if fi, err := de.Info(); err == nil {
 			size = fi.Size()
 		}
-		files = append(files, fileEntry{Name: de.Name(), Size: size})
+		files = append(files, FileEntry{Name: de.Name(), Size: size})
 	}
 	return files, nil
 }
 
-func (osRunFS) Join(elem ...string) string { return filepath.Join(elem...) }
+// Join implements FS.
+func (OSFS) Join(elem ...string) string { return filepath.Join(elem...) }
 
 // readFrom reads up to max bytes of path from off; a missing file reads as empty.
 func readFrom(path string, off int64, max int) ([]byte, error) {

@@ -1,4 +1,4 @@
-package compute
+package remotehost
 
 import (
 	"bytes"
@@ -20,77 +20,77 @@ import (
 // shQuote quotes s as one POSIX shell word.
 func shQuote(s string) string { return sshx.Quote(s) }
 
-// remoteHost is a VM target's SSH side: one connection (re-dialed with backoff when it drops)
+// Host is a VM target's SSH side: one connection (re-dialed with backoff when it drops)
 // and what amlgo knows about the host's amlgo directory.
-type remoteHost struct {
+type Host struct {
 	name string
 	dir  string // amlgo's directory: absolute, or relative to the home directory
 	log  *slog.Logger
 
 	mu     sync.Mutex
-	cfg    RemoteAttachConfig
+	cfg    Config
 	client *sshx.Client
 	// keySource fetches the credentials of a VM of an Azure workspace from the service when the
 	// process was given none (nil for other targets); privateKey and fetched hold what it
 	// returned, in memory only.
-	keySource  func(ctx context.Context) (vmCredentials, error)
+	keySource  func(ctx context.Context) (Credentials, error)
 	privateKey []byte
 	fetched    bool
 	home       string          // the login user's home directory on the VM
 	have       map[string]bool // versions of the shim and driver known to be installed
 }
 
-func newRemoteHost(name string, cfg RemoteAttachConfig, dir string, log *slog.Logger) *remoteHost {
+func newHost(name string, cfg Config, dir string, log *slog.Logger) *Host {
 	if dir == "" {
 		dir = ".azureml/amlgo"
 	}
-	return &remoteHost{name: name, cfg: cfg, dir: dir, log: log, have: map[string]bool{}}
+	return &Host{name: name, cfg: cfg, dir: dir, log: log, have: map[string]bool{}}
 }
 
 // The process's VM connections, shared by every DSVM value of the same workspace target (Get
 // returns a new value each time): one connection per target.
 var (
 	hostsMu sync.Mutex
-	hosts   = map[string]*remoteHost{}
+	hosts   = map[string]*Host{}
 )
 
-func hostKey(wsDir, name, dir string, cfg RemoteAttachConfig) string {
+func hostKey(wsDir, name, dir string, cfg Config) string {
 	return strings.Join([]string{wsDir, name, dir, cfg.Address, strconv.Itoa(cfg.SSHPort), cfg.Username,
 		cfg.PrivateKeyFile, strconv.FormatBool(cfg.UseAgent), cfg.KnownHostsFile, cfg.HostKey,
 		strconv.FormatBool(cfg.InsecureIgnoreHostKey)}, "\x00")
 }
 
-// sharedRemoteHost returns the process's connection to the target, creating it the first time.
+// Shared returns the process's connection to the target, creating it the first time.
 // The first value's logger is kept.
-func sharedRemoteHost(wsDir, name string, cfg RemoteAttachConfig, dir string, log *slog.Logger) *remoteHost {
+func Shared(wsDir, name string, cfg Config, dir string, log *slog.Logger) *Host {
 	key := hostKey(wsDir, name, dir, cfg)
 	hostsMu.Lock()
 	defer hostsMu.Unlock()
 	if h := hosts[key]; h != nil {
-		h.setSecrets(cfg.Password, cfg.PrivateKeyPassphrase)
+		h.SetSecrets(cfg.Password, cfg.PrivateKeyPassphrase)
 		return h
 	}
-	h := newRemoteHost(name, cfg, dir, log)
+	h := newHost(name, cfg, dir, log)
 	hosts[key] = h
 	return h
 }
 
-// forgetRemoteHosts closes and forgets the process's connections to a detached target.
-func forgetRemoteHosts(wsDir, name string) {
+// Forget closes and forgets the process's connections to a detached target.
+func Forget(wsDir, name string) {
 	prefix := wsDir + "\x00" + name + "\x00"
 	hostsMu.Lock()
 	defer hostsMu.Unlock()
 	for k, h := range hosts {
 		if strings.HasPrefix(k, prefix) {
-			_ = h.close()
+			_ = h.Close()
 			delete(hosts, k)
 		}
 	}
 }
 
-// setSecrets sets the secrets given (non-empty ones); a change makes the next operation dial
+// SetSecrets sets the secrets given (non-empty ones); a change makes the next operation dial
 // again with them.
-func (h *remoteHost) setSecrets(password, passphrase string) {
+func (h *Host) SetSecrets(password, passphrase string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	changed := false
@@ -111,8 +111,8 @@ func (h *remoteHost) setSecrets(password, passphrase string) {
 	}
 }
 
-// setKeySource sets where the credentials come from when the process has none.
-func (h *remoteHost) setKeySource(f func(ctx context.Context) (vmCredentials, error)) {
+// SetKeySource sets where the credentials come from when the process has none.
+func (h *Host) SetKeySource(f func(ctx context.Context) (Credentials, error)) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.keySource = f
@@ -120,28 +120,28 @@ func (h *remoteHost) setKeySource(f func(ctx context.Context) (vmCredentials, er
 
 // hasCredentials reports whether the connection has a way to authenticate. Called with h.mu
 // held.
-func (h *remoteHost) hasCredentials() bool {
+func (h *Host) hasCredentials() bool {
 	return h.cfg.Password != "" || h.cfg.PrivateKeyFile != "" || h.cfg.UseAgent || len(h.privateKey) > 0
 }
 
 // fetchCredentials asks the key source for the VM's credentials and keeps them in memory.
 // Called with h.mu held.
-func (h *remoteHost) fetchCredentials(ctx context.Context) error {
+func (h *Host) fetchCredentials(ctx context.Context) error {
 	creds, err := h.keySource(ctx)
 	if err != nil {
 		return err
 	}
-	if creds.username != "" {
-		h.cfg.Username = creds.username
+	if creds.Username != "" {
+		h.cfg.Username = creds.Username
 	}
-	h.cfg.Password, h.privateKey, h.cfg.PrivateKeyPassphrase = creds.password, creds.privateKey, creds.passphrase
+	h.cfg.Password, h.privateKey, h.cfg.PrivateKeyPassphrase = creds.Password, creds.PrivateKey, creds.Passphrase
 	h.fetched = true
 	return nil
 }
 
 // forgetFetched drops credentials fetched from the service (e.g. after they were rejected), so
 // that the next dial fetches them again. Called with h.mu held.
-func (h *remoteHost) forgetFetched() {
+func (h *Host) forgetFetched() {
 	if !h.fetched {
 		return
 	}
@@ -149,14 +149,15 @@ func (h *remoteHost) forgetFetched() {
 	h.fetched = false
 }
 
-func (h *remoteHost) setHome(home string) {
+// SetHome records the login user's home directory on the VM (as a host check found it).
+func (h *Host) SetHome(home string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.home = home
 }
 
 // sshConfig is the target's connection configuration.
-func (h *remoteHost) sshConfig() sshx.Config {
+func (h *Host) sshConfig() sshx.Config {
 	c := h.cfg
 	return sshx.Config{
 		Host: c.Address, Port: c.SSHPort, User: c.Username,
@@ -168,7 +169,7 @@ func (h *remoteHost) sshConfig() sshx.Config {
 }
 
 // conn returns the target's client, dialing the first time.
-func (h *remoteHost) conn(ctx context.Context) (*sshx.Client, error) {
+func (h *Host) conn(ctx context.Context) (*sshx.Client, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.client != nil {
@@ -193,7 +194,8 @@ func (h *remoteHost) conn(ctx context.Context) (*sshx.Client, error) {
 	return c, nil
 }
 
-func (h *remoteHost) close() error {
+// Close closes the connection; the next operation dials again.
+func (h *Host) Close() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.client == nil {
@@ -204,8 +206,8 @@ func (h *remoteHost) close() error {
 	return err
 }
 
-// run runs a remote command once (not retried: it may not be idempotent).
-func (h *remoteHost) run(ctx context.Context, cmd string, stdin io.Reader, stdout io.Writer) error {
+// Run runs a remote command once (not retried: it may not be idempotent).
+func (h *Host) Run(ctx context.Context, cmd string, stdin io.Reader, stdout io.Writer) error {
 	c, err := h.conn(ctx)
 	if err != nil {
 		return err
@@ -216,11 +218,11 @@ func (h *remoteHost) run(ctx context.Context, cmd string, stdin io.Reader, stdou
 	return nil
 }
 
-// output runs an idempotent remote command with stdin as its input and returns its output,
+// Output runs an idempotent remote command with stdin as its input and returns its output,
 // retrying across dropped connections.
-func (h *remoteHost) output(ctx context.Context, cmd string, stdin []byte) ([]byte, error) {
+func (h *Host) Output(ctx context.Context, cmd string, stdin []byte) ([]byte, error) {
 	var out bytes.Buffer
-	err := h.retry(ctx, func(c *sshx.Client) error {
+	err := h.Retry(ctx, func(c *sshx.Client) error {
 		out.Reset()
 		var in io.Reader
 		if stdin != nil {
@@ -231,9 +233,9 @@ func (h *remoteHost) output(ctx context.Context, cmd string, stdin []byte) ([]by
 	return out.Bytes(), err
 }
 
-// retry calls fn with the client, again after each lost connection (re-dialed with backoff)
+// Retry calls fn with the client, again after each lost connection (re-dialed with backoff)
 // until it succeeds, fails otherwise, or ctx ends. fn must be idempotent.
-func (h *remoteHost) retry(ctx context.Context, fn func(c *sshx.Client) error) error {
+func (h *Host) Retry(ctx context.Context, fn func(c *sshx.Client) error) error {
 	c, err := h.conn(ctx)
 	if err != nil {
 		return err
@@ -244,8 +246,8 @@ func (h *remoteHost) retry(ctx context.Context, fn func(c *sshx.Client) error) e
 	return nil
 }
 
-// sftp returns the SFTP client of the current connection.
-func (h *remoteHost) sftp(ctx context.Context) (*sftp.Client, error) {
+// SFTP returns the SFTP client of the current connection (rundir.SFTPConn).
+func (h *Host) SFTP(ctx context.Context) (*sftp.Client, error) {
 	c, err := h.conn(ctx)
 	if err != nil {
 		return nil, err
@@ -253,14 +255,14 @@ func (h *remoteHost) sftp(ctx context.Context) (*sftp.Client, error) {
 	return c.SFTP(ctx)
 }
 
-// root is amlgo's directory on the VM (default ~/.azureml/amlgo).
-func (h *remoteHost) root(ctx context.Context) (string, error) {
+// Root is amlgo's directory on the VM (default ~/.azureml/amlgo).
+func (h *Host) Root(ctx context.Context) (string, error) {
 	h.mu.Lock()
 	home := h.home
 	h.mu.Unlock()
 	if home == "" {
 		var out []byte
-		err := h.retry(ctx, func(c *sshx.Client) error {
+		err := h.Retry(ctx, func(c *sshx.Client) error {
 			var err error
 			out, err = c.Output(ctx, `printf %s "$HOME"`)
 			return err
@@ -272,7 +274,7 @@ func (h *remoteHost) root(ctx context.Context) (string, error) {
 		if home == "" || home[0] != '/' {
 			return "", fmt.Errorf("compute: VM target %q: the login user has no home directory ($HOME=%q)", h.name, home)
 		}
-		h.setHome(home)
+		h.SetHome(home)
 	}
 	if path.IsAbs(h.dir) {
 		return path.Clean(h.dir), nil
@@ -280,13 +282,15 @@ func (h *remoteHost) root(ctx context.Context) (string, error) {
 	return path.Join(home, h.dir), nil
 }
 
-func (h *remoteHost) known(key string) bool {
+// Known reports whether key (e.g. a driver version) was marked installed on the VM.
+func (h *Host) Known(key string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.have[key]
 }
 
-func (h *remoteHost) setKnown(key string) {
+// SetKnown marks key as installed on the VM, for the rest of the process.
+func (h *Host) SetKnown(key string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.have[key] = true

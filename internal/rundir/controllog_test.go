@@ -1,4 +1,4 @@
-package compute
+package rundir
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 
 func TestControlLogStampsEveryLine(t *testing.T) {
 	var buf bytes.Buffer
-	c := newControlLog(&buf)
+	c := NewControlLog(&buf)
 	c.now = func() time.Time { return time.Date(2026, 11, 28, 7, 0, 0, 0, time.UTC) }
 	fmt.Fprint(c, "one\ntwo")
 	fmt.Fprint(c, " continued\nthree\n")

@@ -1,4 +1,4 @@
-package compute
+package rundir
 
 import (
 	"bytes"
@@ -18,13 +18,20 @@ import (
 	"github.com/amlgo/amlgo/internal/sshx"
 )
 
-// sftpRunFS is runFS on a VM, over the target's SFTP connection. Errors keep their cause, so
+// SFTPFS is FS on a VM, over the target's SFTP connection. Errors keep their cause, so
 // that a dropped connection is recognized (and the observation retried) by the caller.
-type sftpRunFS struct{ h *remoteHost }
+type SFTPFS struct{ Conn SFTPConn }
 
-var _ runFS = (*sftpRunFS)(nil)
+// SFTPConn gives the SFTP client of a connection that may be re-dialed; errors of a dropped
+// connection are recognized with sshx.IsConnLost.
+type SFTPConn interface {
+	SFTP(ctx context.Context) (*sftp.Client, error)
+}
 
-func (r *sftpRunFS) ReadFrom(ctx context.Context, name string, off int64, max int, size int64) ([]byte, error) {
+var _ FS = (*SFTPFS)(nil)
+
+// ReadFrom implements FS.
+func (r *SFTPFS) ReadFrom(ctx context.Context, name string, off int64, max int, size int64) ([]byte, error) {
 	if size >= 0 && size <= off {
 		return nil, nil
 	}
@@ -43,8 +50,8 @@ func (r *sftpRunFS) ReadFrom(ctx context.Context, name string, off int64, max in
 
 // open opens name and learns its size, the two requests in flight together (one round trip).
 // A missing file gives a nil file and no error.
-func (r *sftpRunFS) open(ctx context.Context, name string) (*sftp.File, int64, error) {
-	s, err := r.h.sftp(ctx)
+func (r *SFTPFS) open(ctx context.Context, name string) (*sftp.File, int64, error) {
+	s, err := r.Conn.SFTP(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -78,7 +85,8 @@ func (r *sftpRunFS) open(ctx context.Context, name string) (*sftp.File, int64, e
 // less per read).
 func closeAsync(f io.Closer) { go f.Close() }
 
-func (r *sftpRunFS) ReadSmall(ctx context.Context, name string) ([]byte, bool, error) {
+// ReadSmall implements FS.
+func (r *SFTPFS) ReadSmall(ctx context.Context, name string) ([]byte, bool, error) {
 	f, size, err := r.open(ctx, name)
 	if f == nil || err != nil {
 		return nil, false, err
@@ -104,8 +112,9 @@ func (r *sftpRunFS) ReadSmall(ctx context.Context, name string) ([]byte, bool, e
 	return b.Bytes(), true, nil
 }
 
-func (r *sftpRunFS) Exists(ctx context.Context, name string) (bool, error) {
-	s, err := r.h.sftp(ctx)
+// Exists implements FS.
+func (r *SFTPFS) Exists(ctx context.Context, name string) (bool, error) {
+	s, err := r.Conn.SFTP(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -119,8 +128,9 @@ func (r *sftpRunFS) Exists(ctx context.Context, name string) (bool, error) {
 	return true, nil
 }
 
-func (r *sftpRunFS) RegularFiles(ctx context.Context, dir string) ([]fileEntry, error) {
-	s, err := r.h.sftp(ctx)
+// RegularFiles implements FS.
+func (r *SFTPFS) RegularFiles(ctx context.Context, dir string) ([]FileEntry, error) {
+	s, err := r.Conn.SFTP(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -131,21 +141,22 @@ func (r *sftpRunFS) RegularFiles(ctx context.Context, dir string) ([]fileEntry, 
 	if err != nil {
 		return nil, err
 	}
-	var files []fileEntry
+	var files []FileEntry
 	for _, fi := range infos {
 		if fi.Mode().IsRegular() {
-			files = append(files, fileEntry{Name: fi.Name(), Size: fi.Size()})
+			files = append(files, FileEntry{Name: fi.Name(), Size: fi.Size()})
 		}
 	}
 	return files, nil
 }
 
-func (r *sftpRunFS) Join(elem ...string) string { return path.Join(elem...) }
+// Join implements FS.
+func (r *SFTPFS) Join(elem ...string) string { return path.Join(elem...) }
 
-// processAlive reports whether the driver process id still runs on the VM, from its
+// ProcessAlive reports whether the driver process id still runs on the VM, from its
 // /proc/<pid>/stat (start time) and the VM's boot id. Records of earlier versions carry only a
 // pid: for those the process's command line must name the run directory, as before.
-func (r *sftpRunFS) processAlive(ctx context.Context, id driver.Identity, runDir string) (bool, error) {
+func (r *SFTPFS) ProcessAlive(ctx context.Context, id driver.Identity, runDir string) (bool, error) {
 	if id.PID <= 0 || id.GoneAtLaunch {
 		return false, nil
 	}

@@ -1,4 +1,4 @@
-package compute
+package rundir
 
 import (
 	"bytes"
@@ -17,23 +17,26 @@ import (
 	"github.com/amlgo/amlgo/internal/driver"
 )
 
-// maxObserveChunk bounds how many bytes of one file a single Observe returns.
-const maxObserveChunk = 4 << 20
+// MaxChunk bounds how many bytes of one file a single Observe returns.
+const MaxChunk = 4 << 20
 
-// runDirObserver turns the files of a run directory into Observations, the same way for every
+// Observer turns the files of a run directory into Observations, the same way for every
 // SDK-driven target; only the file system (local files or SFTP) and the liveness check of the
 // driver process differ. Reads are by byte offset from the caller's Cursor, so repeating an
 // observation (after a dropped connection, or from another process) loses and duplicates
-// nothing.
-type runDirObserver struct {
-	fs    runFS
-	paths driver.Paths
-	pid   driver.Identity // the driver process, for messages
-	// alive reports whether the driver process still runs.
-	alive func(ctx context.Context) (bool, error)
-	// concurrentReads overlaps independent reads: worth it where each read is a network round
+// nothing. Set the exported fields before the first Observe; they are not changed after.
+type Observer struct {
+	// FS is the file system the run directory lives on.
+	FS FS
+	// Paths is the run directory's layout on FS.
+	Paths driver.Paths
+	// Driver identifies the driver process, for messages.
+	Driver driver.Identity
+	// Alive reports whether the driver process still runs.
+	Alive func(ctx context.Context) (bool, error)
+	// ConcurrentReads overlaps independent reads: worth it where each read is a network round
 	// trip (SFTP); local file reads are cheaper than the goroutines.
-	concurrentReads bool
+	ConcurrentReads bool
 
 	mu        sync.Mutex
 	startedAt time.Time // once read, the start time does not change
@@ -45,10 +48,10 @@ type runDirObserver struct {
 // SFTP costs several round trips, and log files rarely appear.
 const logListInterval = time.Second
 
-// observe reads the run directory: status, logs and records concurrently (over SFTP every read
+// Observe reads the run directory: status, logs and records concurrently (over SFTP every read
 // is a round trip). When the run has ended, the logs and records are read again afterwards, so
 // the observation that reports the end also carries the last of the output.
-func (o *runDirObserver) observe(ctx context.Context, cur Cursor, pollAfter time.Duration) (*Observation, error) {
+func (o *Observer) Observe(ctx context.Context, cur Cursor, pollAfter time.Duration) (*Observation, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -85,7 +88,7 @@ type outputDelta struct {
 	full    bool // some file had more than one observation carries
 }
 
-func (o *runDirObserver) observeOutput(ctx context.Context, cur Cursor, freshList bool) (outputDelta, error) {
+func (o *Observer) observeOutput(ctx context.Context, cur Cursor, freshList bool) (outputDelta, error) {
 	var d outputDelta
 	var logsFull, recsFull bool
 	err := o.parallel(
@@ -102,25 +105,25 @@ var wellKnownLogs = []string{path.Base(driver.RelControlLog), path.Base(driver.R
 
 // knownLogs returns the logs of the last listing plus the well-known ones (sizes unknown), and
 // whether that listing is due for a refresh.
-func (o *runDirObserver) knownLogs() ([]fileEntry, bool) {
+func (o *Observer) knownLogs() ([]FileEntry, bool) {
 	o.mu.Lock()
 	names, at := o.logNames, o.listedAt
 	o.mu.Unlock()
-	var files []fileEntry
+	var files []FileEntry
 	for _, n := range names {
-		files = append(files, fileEntry{Name: n, Size: -1})
+		files = append(files, FileEntry{Name: n, Size: -1})
 	}
 	for _, n := range wellKnownLogs {
 		if !slices.Contains(names, n) {
-			files = append(files, fileEntry{Name: n, Size: -1}) // a missing file reads as empty
+			files = append(files, FileEntry{Name: n, Size: -1}) // a missing file reads as empty
 		}
 	}
 	return files, at.IsZero() || time.Since(at) >= logListInterval
 }
 
 // listLogs lists azureml-logs and remembers the names.
-func (o *runDirObserver) listLogs(ctx context.Context) ([]fileEntry, error) {
-	files, err := o.fs.RegularFiles(ctx, o.paths.AzureLogs)
+func (o *Observer) listLogs(ctx context.Context) ([]FileEntry, error) {
+	files, err := o.FS.RegularFiles(ctx, o.Paths.AzureLogs)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +141,7 @@ func (o *runDirObserver) listLogs(ctx context.Context) ([]fileEntry, error) {
 // log had more than one observation carries. With freshList the directory is listed first;
 // otherwise the known logs are read while a due listing is refreshed, and logs it discovers are
 // read after.
-func (o *runDirObserver) observeLogs(ctx context.Context, cur Cursor, freshList bool) (chunks []LogChunk, full bool, err error) {
+func (o *Observer) observeLogs(ctx context.Context, cur Cursor, freshList bool) (chunks []LogChunk, full bool, err error) {
 	var all []LogChunk
 	if freshList {
 		files, err := o.listLogs(ctx)
@@ -150,7 +153,7 @@ func (o *runDirObserver) observeLogs(ctx context.Context, cur Cursor, freshList 
 		}
 	} else {
 		known, due := o.knownLogs()
-		var listed []fileEntry
+		var listed []FileEntry
 		fns := []func() error{func() (err error) { all, err = o.readLogs(ctx, cur, known); return err }}
 		if due {
 			fns = append(fns, func() (err error) { listed, err = o.listLogs(ctx); return err })
@@ -158,9 +161,9 @@ func (o *runDirObserver) observeLogs(ctx context.Context, cur Cursor, freshList 
 		if err := o.parallel(fns...); err != nil {
 			return nil, false, err
 		}
-		var extra []fileEntry
+		var extra []FileEntry
 		for _, f := range listed {
-			if !slices.ContainsFunc(known, func(k fileEntry) bool { return k.Name == f.Name }) {
+			if !slices.ContainsFunc(known, func(k FileEntry) bool { return k.Name == f.Name }) {
 				extra = append(extra, f)
 			}
 		}
@@ -176,13 +179,13 @@ func (o *runDirObserver) observeLogs(ctx context.Context, cur Cursor, freshList 
 			continue
 		}
 		chunks = append(chunks, c)
-		full = full || len(c.Data) == maxObserveChunk
+		full = full || len(c.Data) == MaxChunk
 	}
 	return chunks, full, nil
 }
 
 // readLogs reads files (of azureml-logs) from their cursor offsets, concurrently.
-func (o *runDirObserver) readLogs(ctx context.Context, cur Cursor, files []fileEntry) ([]LogChunk, error) {
+func (o *Observer) readLogs(ctx context.Context, cur Cursor, files []FileEntry) ([]LogChunk, error) {
 	all := make([]LogChunk, len(files))
 	var fns []func() error
 	for i, f := range files {
@@ -193,7 +196,7 @@ func (o *runDirObserver) readLogs(ctx context.Context, cur Cursor, files []fileE
 			continue // nothing new (as of the listing)
 		}
 		fns = append(fns, func() error {
-			data, err := o.fs.ReadFrom(ctx, o.fs.Join(o.paths.AzureLogs, f.Name), off, maxObserveChunk, f.Size)
+			data, err := o.FS.ReadFrom(ctx, o.FS.Join(o.Paths.AzureLogs, f.Name), off, MaxChunk, f.Size)
 			all[i].Data = data
 			return err
 		})
@@ -202,8 +205,8 @@ func (o *runDirObserver) readLogs(ctx context.Context, cur Cursor, files []fileE
 }
 
 // observeRecords reads the metric records completed since cur and the offset after them.
-func (o *runDirObserver) observeRecords(ctx context.Context, cur Cursor) (recs []Record, next int64, full bool, err error) {
-	data, err := o.fs.ReadFrom(ctx, o.paths.Metrics, cur.Records, maxObserveChunk, -1)
+func (o *Observer) observeRecords(ctx context.Context, cur Cursor) (recs []Record, next int64, full bool, err error) {
+	data, err := o.FS.ReadFrom(ctx, o.Paths.Metrics, cur.Records, MaxChunk, -1)
 	if err != nil {
 		return nil, cur.Records, false, err
 	}
@@ -221,13 +224,13 @@ func (o *runDirObserver) observeRecords(ctx context.Context, cur Cursor) (recs [
 		}
 		off += int64(len(line)) + 1
 	}
-	return recs, cur.Records + int64(end+1), len(data) == maxObserveChunk, nil
+	return recs, cur.Records + int64(end+1), len(data) == MaxChunk, nil
 }
 
 // parallel runs fns, concurrently when the file system's reads are round trips, and returns
 // their errors joined.
-func (o *runDirObserver) parallel(fns ...func() error) error {
-	if len(fns) == 1 || !o.concurrentReads {
+func (o *Observer) parallel(fns ...func() error) error {
+	if len(fns) == 1 || !o.ConcurrentReads {
 		var errs []error
 		for _, fn := range fns {
 			errs = append(errs, fn())
@@ -247,8 +250,8 @@ func (o *runDirObserver) parallel(fns ...func() error) error {
 	return errors.Join(errs...)
 }
 
-func (o *runDirObserver) readTime(ctx context.Context, name string) (time.Time, error) {
-	b, _, err := o.fs.ReadSmall(ctx, name)
+func (o *Observer) readTime(ctx context.Context, name string) (time.Time, error) {
+	b, _, err := o.FS.ReadSmall(ctx, name)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -259,27 +262,27 @@ func (o *runDirObserver) readTime(ctx context.Context, name string) (time.Time, 
 	return t.UTC(), nil
 }
 
-func (o *runDirObserver) readExitCode(ctx context.Context) (int, bool, error) {
-	b, ok, err := o.fs.ReadSmall(ctx, o.paths.ExitCode)
+func (o *Observer) readExitCode(ctx context.Context) (int, bool, error) {
+	b, ok, err := o.FS.ReadSmall(ctx, o.Paths.ExitCode)
 	if err != nil || !ok {
 		return 0, false, err
 	}
 	code, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err != nil {
-		return 0, false, fmt.Errorf("compute: malformed exit code file %s: %q", o.paths.ExitCode, b)
+		return 0, false, fmt.Errorf("compute: malformed exit code file %s: %q", o.Paths.ExitCode, b)
 	}
 	return code, true, nil
 }
 
 // started returns the script's start time, zero when it has not started.
-func (o *runDirObserver) started(ctx context.Context) (time.Time, error) {
+func (o *Observer) started(ctx context.Context) (time.Time, error) {
 	o.mu.Lock()
 	t := o.startedAt
 	o.mu.Unlock()
 	if !t.IsZero() {
 		return t, nil
 	}
-	t, err := o.readTime(ctx, o.paths.StartedAt)
+	t, err := o.readTime(ctx, o.Paths.StartedAt)
 	if err == nil && !t.IsZero() {
 		o.mu.Lock()
 		o.startedAt = t
@@ -288,7 +291,7 @@ func (o *runDirObserver) started(ctx context.Context) (time.Time, error) {
 	return t, err
 }
 
-func (o *runDirObserver) observeStatus(ctx context.Context, obs *Observation) error {
+func (o *Observer) observeStatus(ctx context.Context, obs *Observation) error {
 	var code int
 	var ok bool
 	err := o.parallel(
@@ -301,8 +304,8 @@ func (o *runDirObserver) observeStatus(ctx context.Context, obs *Observation) er
 	if !ok {
 		var alive, killed bool
 		err := o.parallel(
-			func() (err error) { alive, err = o.alive(ctx); return err },
-			func() (err error) { killed, err = o.fs.Exists(ctx, o.paths.KillFile); return err },
+			func() (err error) { alive, err = o.Alive(ctx); return err },
+			func() (err error) { killed, err = o.FS.Exists(ctx, o.Paths.KillFile); return err },
 		)
 		if err != nil {
 			return err
@@ -324,7 +327,7 @@ func (o *runDirObserver) observeStatus(ctx context.Context, obs *Observation) er
 		}
 		if !ok {
 			obs.Status = "Failed"
-			obs.Reason = fmt.Sprintf("%v: the driver process (%s) ended without recording an exit code; it was killed or the machine restarted", ErrExecutionLost, o.pid)
+			obs.Reason = fmt.Sprintf("%v: the driver process (%s) ended without recording an exit code; it was killed or the machine restarted", ErrExecutionLost, o.Driver)
 			obs.EndedAt = time.Now().UTC()
 			obs.SystemError = true
 			return nil
@@ -333,9 +336,9 @@ func (o *runDirObserver) observeStatus(ctx context.Context, obs *Observation) er
 	obs.ExitCode = &code
 	var reasonBytes []byte
 	err = o.parallel(
-		func() (err error) { obs.EndedAt, err = o.readTime(ctx, o.paths.EndedAt); return err },
+		func() (err error) { obs.EndedAt, err = o.readTime(ctx, o.Paths.EndedAt); return err },
 		func() (err error) { obs.StartedAt, err = o.started(ctx); return err },
-		func() (err error) { reasonBytes, _, err = o.fs.ReadSmall(ctx, o.paths.Reason); return err },
+		func() (err error) { reasonBytes, _, err = o.FS.ReadSmall(ctx, o.Paths.Reason); return err },
 	)
 	if err != nil {
 		return err
