@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 
@@ -67,15 +68,17 @@ func ReadConfig(path string) (Config, error) {
 }
 
 // FindConfig returns the configuration file FromConfig uses for path, with azureml-core's
-// search: a file path is used as is; for a directory, each combination of directory
-// (.azureml, aml_config, the directory itself) and name (config.json, project.json), in that
-// order, is looked for from path up to the root, and the first hit wins — so a
-// .azureml/config.json in a parent beats a config.json in path itself.
+// search: a leading "~" or "~user" is expanded to the home directory (as Python's
+// os.path.expanduser: $HOME for "~"); a file path is used as is; for a directory, each
+// combination of directory (.azureml, aml_config, the directory itself) and name
+// (config.json, project.json), in that order, is looked for from path up to the root, and
+// the first hit wins — so a .azureml/config.json in a parent beats a config.json in path
+// itself.
 func FindConfig(path string) (string, error) {
 	if path == "" {
 		path = "."
 	}
-	abs, err := filepath.Abs(path)
+	abs, err := filepath.Abs(expandUser(path))
 	if err != nil {
 		return "", fmt.Errorf("workspace: %w", err)
 	}
@@ -163,6 +166,37 @@ func (w *Workspace) WriteConfig(dir string, opts *WriteConfigOptions) (string, e
 		return "", fmt.Errorf("workspace: %w", err)
 	}
 	return p, nil
+}
+
+// expandUser replaces a leading "~" (or "~user") component of path with the home directory,
+// as Python's os.path.expanduser does; path is returned unchanged when there is none or the
+// home directory is unknown.
+func expandUser(path string) string {
+	if !strings.HasPrefix(path, "~") {
+		return path
+	}
+	i := strings.IndexByte(path, '/')
+	if i < 0 {
+		i = len(path)
+	}
+	var home string
+	if name := path[1:i]; name != "" {
+		u, err := user.Lookup(name)
+		if err != nil {
+			return path
+		}
+		home = u.HomeDir
+	} else if h, ok := os.LookupEnv("HOME"); ok {
+		home = h
+	} else if u, err := user.Current(); err == nil {
+		home = u.HomeDir
+	} else {
+		return path
+	}
+	if r := strings.TrimRight(home, "/") + path[i:]; r != "" {
+		return r
+	}
+	return "/"
 }
 
 func fileExists(p string) bool {

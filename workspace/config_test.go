@@ -60,6 +60,23 @@ func TestFindConfigSearchOrder(t *testing.T) {
 	assert.Equal(t, filepath.Join(root, ".azureml", "config.json"), got)
 }
 
+// As Workspace.from_config (os.path.expanduser): found by the differential test.
+func TestFindConfigExpandsHome(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	write(t, filepath.Join(home, "proj", ".azureml", "config.json"), `{}`)
+	for _, p := range []string{"~/proj", "~/proj/", "~/proj/sub/.."} {
+		got, err := workspace.FindConfig(p)
+		require.NoError(t, err, p)
+		assert.Equal(t, filepath.Join(home, "proj", ".azureml", "config.json"), got, p)
+	}
+	_, err := workspace.FindConfig("~")
+	assert.ErrorContains(t, err, "could not be found in "+home+" or its parent directories")
+	// "~x" is a user name; an unknown user leaves the path as it is.
+	_, err = workspace.FindConfig("~no-such-user-amlgo/proj")
+	assert.ErrorIs(t, err, workspace.ErrConfigNotFound)
+}
+
 func TestReadConfigForms(t *testing.T) {
 	dir := t.TempDir()
 	want := workspace.Config{SubscriptionID: "sub-1", ResourceGroup: "rg-1", WorkspaceName: "ws1"}
