@@ -87,16 +87,18 @@ func FindConfig(path string) (string, error) {
 	}
 	for _, d := range configDirs {
 		for _, n := range configNames {
+			// Up from path as azureml's traverse_up_path_and_find_file goes: the parent is
+			// os.path.realpath(<dir>/..), so symlinks are resolved on the way up (the parent
+			// of <link>/x is the parent of the link's target's x, not the link's directory).
 			for dir := abs; ; {
 				p := filepath.Join(dir, d, n)
 				if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
 					return p, nil
 				}
-				parent := filepath.Dir(dir)
-				if parent == dir {
+				if dir == "/" {
 					break
 				}
-				dir = parent
+				dir = filepath.Dir(realPath(dir))
 			}
 		}
 	}
@@ -166,6 +168,19 @@ func (w *Workspace) WriteConfig(dir string, opts *WriteConfigOptions) (string, e
 		return "", fmt.Errorf("workspace: %w", err)
 	}
 	return p, nil
+}
+
+// realPath is Python's os.path.realpath for a clean absolute path: symlinks resolved as far
+// as the path exists, the missing rest kept as it is.
+func realPath(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	parent := filepath.Dir(p)
+	if parent == p {
+		return p
+	}
+	return filepath.Join(realPath(parent), filepath.Base(p))
 }
 
 // expandUser replaces a leading "~" (or "~user") component of path with the home directory,

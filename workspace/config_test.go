@@ -60,6 +60,32 @@ func TestFindConfigSearchOrder(t *testing.T) {
 	assert.Equal(t, filepath.Join(root, ".azureml", "config.json"), got)
 }
 
+// azureml goes up with os.path.realpath(<dir>/..): from <link>/x the next directory is the
+// link target's, not the link's own (found by the differential test).
+func TestFindConfigResolvesSymlinksGoingUp(t *testing.T) {
+	root := t.TempDir()
+	target := filepath.Join(root, "real", "proj")
+	require.NoError(t, os.MkdirAll(filepath.Join(target, "x"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "links"), 0o755))
+	link := filepath.Join(root, "links", "proj")
+	require.NoError(t, os.Symlink(target, link))
+	write(t, filepath.Join(root, "links", "config.json"), `{}`)
+	write(t, filepath.Join(root, "real", "config.json"), `{}`)
+
+	got, err := workspace.FindConfig(filepath.Join(link, "x"))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(root, "real", "config.json"), got)
+	// At the start the path is taken as given, unresolved.
+	write(t, filepath.Join(target, "x", "config.json"), `{}`)
+	got, err = workspace.FindConfig(filepath.Join(link, "x"))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(link, "x", "config.json"), got)
+	// A start path that does not exist: its existing part is resolved on the way up.
+	got, err = workspace.FindConfig(filepath.Join(link, "missing", "dir"))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(root, "real", "config.json"), got)
+}
+
 // As Workspace.from_config (os.path.expanduser): found by the differential test.
 func TestFindConfigExpandsHome(t *testing.T) {
 	home := t.TempDir()
