@@ -73,7 +73,8 @@ func ReadConfig(path string) (Config, error) {
 // combination of directory (.azureml, aml_config, the directory itself) and name
 // (config.json, project.json), in that order, is looked for from path up to the root, and
 // the first hit wins — so a .azureml/config.json in a parent beats a config.json in path
-// itself.
+// itself. A "file" is a regular file or a symlink to one (os.path.isfile): a directory,
+// pipe or socket of that name is passed over.
 func FindConfig(path string) (string, error) {
 	if path == "" {
 		path = "."
@@ -82,7 +83,7 @@ func FindConfig(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("workspace: %w", err)
 	}
-	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+	if fi, err := os.Stat(abs); err == nil && fi.Mode().IsRegular() {
 		return abs, nil
 	}
 	for _, d := range configDirs {
@@ -92,7 +93,7 @@ func FindConfig(path string) (string, error) {
 			// of <link>/x is the parent of the link's target's x, not the link's directory).
 			for dir := abs; ; {
 				p := filepath.Join(dir, d, n)
-				if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+				if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
 					return p, nil
 				}
 				if dir == "/" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -84,6 +85,22 @@ func TestFindConfigResolvesSymlinksGoingUp(t *testing.T) {
 	got, err = workspace.FindConfig(filepath.Join(link, "missing", "dir"))
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(root, "real", "config.json"), got)
+}
+
+// os.path.isfile: a named pipe called config.json is passed over (reading it would block).
+func TestFindConfigSkipsNonRegularFiles(t *testing.T) {
+	root := t.TempDir()
+	start := filepath.Join(root, "proj")
+	require.NoError(t, os.MkdirAll(filepath.Join(start, ".azureml"), 0o755))
+	require.NoError(t, syscall.Mkfifo(filepath.Join(start, ".azureml", "config.json"), 0o644))
+	write(t, filepath.Join(root, ".azureml", "config.json"), `{}`)
+	got, err := workspace.FindConfig(start)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(root, ".azureml", "config.json"), got)
+	// Given as the path, the pipe is not used: the search starts from it as from a directory.
+	got, err = workspace.FindConfig(filepath.Join(start, ".azureml", "config.json"))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(root, ".azureml", "config.json"), got)
 }
 
 // As Workspace.from_config (os.path.expanduser): found by the differential test.
