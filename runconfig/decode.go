@@ -252,8 +252,9 @@ func (d *rcDecoder) history(n *yaml.Node, p string) HistoryConfiguration {
 }
 
 func (d *rcDecoder) dockerConfiguration(n *yaml.Node, p string) DockerConfiguration {
-	// A section created by deserialization has shmSize null when absent (as in 1.50).
-	c := DockerConfiguration{SharedVolumes: true, Arguments: []string{}}
+	// Keys missing from the section keep RunConfiguration()'s defaults (shmSize 2g), as in
+	// 1.50, which fills the run configuration's own DockerConfiguration.
+	c := DockerConfiguration{SharedVolumes: true, Arguments: []string{}, ShmSize: "2g"}
 	d.fields(n, p, func(k, raw string, v *yaml.Node) bool {
 		q := joinPath(p, raw)
 		switch k {
@@ -484,12 +485,13 @@ func (d *rcDecoder) environmentRef(n *yaml.Node, p string) (Environment, bool) {
 
 // environment decodes an environment mapping. Keys missing from it come back as 1.50's
 // deserializer leaves them: name/version null, environmentVariables {}, python/docker
-// sections with their section defaults (docker shmSize null), spark/databricks defaults.
+// sections with their section defaults (docker baseImage and shmSize null), spark/databricks
+// defaults.
 func (d *rcDecoder) environment(n *yaml.Node, p string) Environment {
 	env := Environment{
 		EnvironmentVariables: map[string]string{},
 		Python:               defaultPythonSection(),
-		Docker:               defaultDockerSection("2g"),
+		Docker:               deserializedDockerSection(),
 		Spark:                defaultSparkSection(),
 		Databricks:           defaultDatabricksSection(),
 	}
@@ -589,9 +591,17 @@ func (d *rcDecoder) loadConda(env *Environment, inline *yaml.Node, p string) {
 	env.Python.CondaDependencies = cd
 }
 
-func (d *rcDecoder) dockerSection(n *yaml.Node, p string) DockerSection {
-	// A section created by deserialization has shmSize null when absent (as in 1.50).
+// deserializedDockerSection is a DockerSection as 1.50's deserializer creates it: the
+// section's defaults without the image and shared memory size that Environment() sets
+// (baseImage and shmSize null).
+func deserializedDockerSection() DockerSection {
 	s := defaultDockerSection("")
+	s.BaseImage = ""
+	return s
+}
+
+func (d *rcDecoder) dockerSection(n *yaml.Node, p string) DockerSection {
+	s := deserializedDockerSection()
 	d.fields(n, p, func(k, raw string, v *yaml.Node) bool {
 		q := joinPath(p, raw)
 		switch k {

@@ -100,14 +100,17 @@ environment:
     enabled: true
 amlcompute:
   vmSize: STANDARD_D2_V2
+docker:
+  useDocker: true
 `), nil)
 	require.NoError(t, err)
+	assert.Equal(t, "2g", rc.Docker.ShmSize, "the run configuration's own docker section keeps its default")
 	assert.Nil(t, rc.Arguments)              // None stays None
 	assert.Equal(t, "", rc.Communicator)     // null
 	assert.Equal(t, "", rc.Environment.Name) // missing inside a present section: null
 	assert.Equal(t, map[string]string{}, rc.Environment.EnvironmentVariables)
 	assert.Equal(t, "", rc.Environment.Docker.ShmSize)
-	assert.Equal(t, DefaultCPUImage, rc.Environment.Docker.BaseImage)
+	assert.Equal(t, "", rc.Environment.Docker.BaseImage) // null, as 1.50 (not the constructor's image)
 	assert.Nil(t, rc.Environment.Python.CondaDependencies)
 	assert.Equal(t, "STANDARD_D2_V2", rc.AmlCompute.VMSize)
 	b, err := rc.JSON()
