@@ -299,7 +299,7 @@ func (d *rcDecoder) dataReferences(n *yaml.Node, p string) map[string]DataRefere
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		name := d.str(n.Content[i], p)
 		q := joinPath(p, name)
-		var r DataReferenceConfiguration
+		r := DataReferenceConfiguration{Mode: "mount"} // DataReferenceConfiguration()'s default
 		d.fields(n.Content[i+1], q, func(k, raw string, v *yaml.Node) bool {
 			f := joinPath(q, raw)
 			switch k {
@@ -318,6 +318,19 @@ func (d *rcDecoder) dataReferences(n *yaml.Node, p string) map[string]DataRefere
 			}
 			return true
 		})
+		// As 1.50, which validates each entry while loading (DataReferenceConfiguration._validate).
+		switch {
+		case r.DataStoreName == "":
+			d.fail(q, "Missing data store name")
+		case !oneOfFold(r.Mode, "mount", "download", "upload"):
+			mode := r.Mode
+			if mode == "" {
+				mode = "None"
+			}
+			d.fail(q, "mode %s is not supported. Only mount, download allowed", mode)
+		default:
+			r.Mode = strings.ToLower(r.Mode)
+		}
 		out[name] = r
 	}
 	return out

@@ -216,3 +216,18 @@ func TestLoadDoesNotNeedWritableDir(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "cpu", rc.Target)
 }
+
+// As 1.50: each dataReferences entry is validated while loading, a missing mode is "mount",
+// and the mode is lower-cased (found by the differential test).
+func TestParseDataReferencesLikeAzureML(t *testing.T) {
+	rc, err := Parse([]byte("dataReferences:\n  a:\n    dataStoreName: ws\n  b:\n    dataStoreName: ws\n    mode: Download\n"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "mount", rc.DataReferences["a"].Mode)
+	assert.Equal(t, "download", rc.DataReferences["b"].Mode)
+
+	_, err = Parse([]byte("dataReferences:\n  a:\n    mode: mount\n"), nil)
+	assert.ErrorIs(t, err, ErrParse)
+	assert.ErrorContains(t, err, "runconfig: dataReferences.a: Missing data store name")
+	_, err = Parse([]byte("dataReferences:\n  a:\n    dataStoreName: ws\n    mode: copy\n"), nil)
+	assert.ErrorContains(t, err, "runconfig: dataReferences.a: mode copy is not supported. Only mount, download allowed")
+}
