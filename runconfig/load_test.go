@@ -231,3 +231,15 @@ func TestParseDataReferencesLikeAzureML(t *testing.T) {
 	_, err = Parse([]byte("dataReferences:\n  a:\n    dataStoreName: ws\n    mode: copy\n"), nil)
 	assert.ErrorContains(t, err, "runconfig: dataReferences.a: mode copy is not supported. Only mount, download allowed")
 }
+
+// A TitleCase key that is also a current key ("EnvironmentVariables") does not make a file
+// with an environment section a Workbench one: 1.50 reads it as a current file (found by the
+// differential test).
+func TestTitleCaseKeyInCurrentFileIsNotWorkbench(t *testing.T) {
+	rc, err := Parse([]byte("script: train.py\nTarget: cpu\nenvironment:\n  name: e\nEnvironmentVariables:\n  A: b\n"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "train.py", rc.Script)
+	assert.Equal(t, "cpu", rc.Target)
+	assert.Equal(t, "e", rc.Environment.Name)
+	assert.Equal(t, map[string]string{"A": "b"}, rc.EnvironmentVariables)
+}
