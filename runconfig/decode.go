@@ -172,7 +172,7 @@ func (d *rcDecoder) decodeRunConfig(root *yaml.Node) *RunConfiguration {
 				d.fail(p, "expected a list")
 			}
 		case "outputdata":
-			rc.OutputData = d.genericMap(v, p)
+			rc.OutputData = d.objectMap(v, p)
 			setOrder(&rc.keyOrder, "outputData", v)
 		case "sourcedirectorydatastore":
 			rc.SourceDirectoryDataStore = d.str(v, p)
@@ -216,7 +216,7 @@ func (d *rcDecoder) decodeRunConfig(root *yaml.Node) *RunConfiguration {
 			rc.EnvironmentVariables = d.strMap(v, p)
 			setOrder(&rc.keyOrder, "environmentVariables", v)
 		case "applicationendpoints", "services":
-			rc.ApplicationEndpoints = d.genericMap(v, p)
+			rc.ApplicationEndpoints = d.objectMap(v, p)
 			setOrder(&rc.keyOrder, "applicationEndpoints", v)
 		case "autoprepareenvironment", "prepareenvironment":
 			rc.AutoPrepareEnvironment = d.optBool(v, p)
@@ -274,6 +274,22 @@ func (d *rcDecoder) dockerConfiguration(n *yaml.Node, p string) DockerConfigurat
 	return c
 }
 
+// objectMap decodes a mapping whose values are configuration objects kept generic
+// (outputData, applicationEndpoints): as in 1.50, each value must be a mapping.
+func (d *rcDecoder) objectMap(n *yaml.Node, p string) map[string]any {
+	m := d.genericMap(n, p)
+	n = deref(n)
+	if m == nil || n.Kind != yaml.MappingNode {
+		return m
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if deref(n.Content[i+1]).Kind != yaml.MappingNode {
+			d.fail(joinPath(p, deref(n.Content[i]).Value), "expected a mapping")
+		}
+	}
+	return m
+}
+
 func (d *rcDecoder) genericMap(n *yaml.Node, p string) map[string]any {
 	if isNull(n) {
 		return nil
@@ -300,6 +316,10 @@ func (d *rcDecoder) dataReferences(n *yaml.Node, p string) map[string]DataRefere
 		name := d.str(n.Content[i], p)
 		q := joinPath(p, name)
 		r := DataReferenceConfiguration{Mode: "mount"} // DataReferenceConfiguration()'s default
+		if deref(n.Content[i+1]).Kind != yaml.MappingNode {
+			d.fail(q, "expected a mapping")
+			continue
+		}
 		d.fields(n.Content[i+1], q, func(k, raw string, v *yaml.Node) bool {
 			f := joinPath(q, raw)
 			switch k {

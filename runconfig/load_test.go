@@ -243,3 +243,16 @@ func TestTitleCaseKeyInCurrentFileIsNotWorkbench(t *testing.T) {
 	assert.Equal(t, "e", rc.Environment.Name)
 	assert.Equal(t, map[string]string{"A": "b"}, rc.EnvironmentVariables)
 }
+
+// As 1.50: the entries of outputData and applicationEndpoints are objects, so a scalar entry
+// fails the load (found by the differential test).
+func TestParseObjectMapEntriesMustBeMappings(t *testing.T) {
+	for _, key := range []string{"outputData", "applicationEndpoints", "dataReferences"} {
+		_, err := Parse([]byte("environment:\n  name: e\n"+key+":\n  x: 1\n"), nil)
+		assert.ErrorIs(t, err, ErrParse, key)
+		assert.ErrorContains(t, err, "runconfig: "+key+".x: expected a mapping")
+	}
+	rc, err := Parse([]byte("outputData:\n  x:\n    mechanism: mount\n"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"mechanism": "mount"}, rc.OutputData["x"])
+}
