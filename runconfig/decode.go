@@ -611,8 +611,16 @@ func (d *rcDecoder) loadConda(env *Environment, inline *yaml.Node, p string) {
 	if inline == nil {
 		return
 	}
+	// As 1.50 (CondaDependencies(_underlying_structure=...)), the specification keeps the
+	// form it has in the runconfig: block or flow style (a JSON runconfig's is flow), comments.
 	var b bytes.Buffer
-	if err := writePyJSON(&b, orderedTree(inline), 0); err != nil {
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(inline); err != nil {
+		d.fail(p+".python.condaDependencies", "%v", err)
+		return
+	}
+	if err := enc.Close(); err != nil {
 		d.fail(p+".python.condaDependencies", "%v", err)
 		return
 	}

@@ -256,3 +256,18 @@ func TestParseObjectMapEntriesMustBeMappings(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"mechanism": "mount"}, rc.OutputData["x"])
 }
+
+// As 1.50 (CondaDependencies(_underlying_structure=...)): an inline conda specification keeps
+// the form it has in the runconfig, block or flow (found by the differential test).
+func TestInlineCondaKeepsItsStyle(t *testing.T) {
+	for _, c := range []struct{ doc, want string }{
+		{"environment:\n  python:\n    condaDependencies:\n      name: x\n      dependencies:\n      - python=3.8.13\n",
+			"name: x\ndependencies:\n- python=3.8.13\n"},
+		{`{"environment": {"python": {"condaDependencies": {"name": "x", "dependencies": ["python=3.8.13"]}}}}`,
+			"{name: x, dependencies: [python=3.8.13]}\n"},
+	} {
+		rc, err := Parse([]byte(c.doc), nil)
+		require.NoError(t, err)
+		assert.Equal(t, c.want, string(rc.Environment.Python.CondaDependencies.Serialize()))
+	}
+}
