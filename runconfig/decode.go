@@ -49,6 +49,9 @@ func (d *rcDecoder) decodeRunConfig(root *yaml.Node) *RunConfiguration {
 	if isLegacyWorkbench(root) {
 		return d.decodeLegacy(root)
 	}
+	if !allCamelCase(root, scopeRoot) {
+		rebuildCamelCase(root, scopeRoot)
+	}
 	rc := New()
 	d.fields(root, "", func(k, raw string, v *yaml.Node) bool {
 		p := raw

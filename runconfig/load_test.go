@@ -271,3 +271,52 @@ func TestInlineCondaKeepsItsStyle(t *testing.T) {
 		assert.Equal(t, c.want, string(rc.Environment.Python.CondaDependencies.Serialize()))
 	}
 }
+
+// As 1.50 (RunConfiguration._check_camel_case_keys): a document with any key that is not
+// camelCase is rebuilt with camelCase keys everywhere but in the environment variables, so
+// the names in dataReferences and the spark configuration change too, and an inline conda
+// specification loses its comments and flow style (found by the differential test; the
+// expected values are azureml-core 1.50's).
+func TestNonCamelCaseDocumentIsRebuiltLikeAzureML(t *testing.T) {
+	rc, err := Parse([]byte(`script: train.py
+node_count: 2
+environment:
+  environmentVariables:
+    MY_VAR: x
+  python:
+    condaDependencies:
+      # c1
+      name: x
+      channels: [conda-forge]
+dataReferences:
+  training_data:
+    dataStoreName: ws
+    Path_On_Data_Store: p
+spark:
+  configuration:
+    spark.x_y: 1
+    Spark.Z: 2
+environmentVariables:
+  TOP_VAR: z
+`), nil)
+	require.NoError(t, err)
+	assert.Equal(t, 2, rc.NodeCount)
+	assert.Equal(t, map[string]string{"MY_VAR": "x"}, rc.Environment.EnvironmentVariables)
+	assert.Equal(t, map[string]string{"TOP_VAR": "z"}, rc.EnvironmentVariables)
+	require.Contains(t, rc.DataReferences, "trainingData")
+	assert.Equal(t, "p", rc.DataReferences["trainingData"].PathOnDataStore)
+	assert.Equal(t, map[string]any{"spark.xY": 1, "spark.Z": 2}, rc.Spark.Configuration)
+	assert.Equal(t, "name: x\nchannels:\n- conda-forge\n", string(rc.Environment.Python.CondaDependencies.Serialize()))
+
+	// A data reference name is a key like the others: alone it makes the document non-camelCase.
+	rc, err = Parse([]byte("dataReferences:\n  training_data:\n    dataStoreName: ws\n"), nil)
+	require.NoError(t, err)
+	assert.Contains(t, rc.DataReferences, "trainingData")
+}
+
+func TestPyCamelCase(t *testing.T) {
+	for in, want := range map[string]string{"vm_size": "vmSize", "NodeCount": "nodeCount", "spark.x_y": "spark.xY",
+		"a__b": "aB", "x_vm2size": "xVm2Size", "nodeCount": "nodeCount", "": "", "a_": "a", "Ünï_ab": "ünïAb"} {
+		assert.Equal(t, want, pyCamelCase(in), in)
+	}
+}
