@@ -66,8 +66,8 @@ func (s keyScope) child(camelKey string) (scope keyScope, userKeys bool) {
 }
 
 // allCamelCase reports whether every key below n is already camelCase, as
-// RunConfiguration._check_camel_case_keys decides it: the keys of user_keys maps are not
-// looked at.
+// RunConfiguration._check_camel_case_keys decides it: neither the keys of user_keys maps nor
+// the spelling of the user_keys field itself are looked at.
 func allCamelCase(n *yaml.Node, scope keyScope) bool {
 	n = deref(n)
 	if n == nil {
@@ -79,8 +79,10 @@ func allCamelCase(n *yaml.Node, scope keyScope) bool {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := deref(n.Content[i])
 			ck := pyCamelCase(k.Value)
+			// A user_keys field is copied under its camelCase name without being looked at,
+			// and its own key's case does not count either (as in 1.50).
 			sub, userKeys := scope.child(ck)
-			if ck != k.Value || (!userKeys && !allCamelCase(n.Content[i+1], sub)) {
+			if !userKeys && (ck != k.Value || !allCamelCase(n.Content[i+1], sub)) {
 				ok = false
 			}
 		}
@@ -123,4 +125,32 @@ func rebuildCamelCase(n *yaml.Node, scope keyScope) {
 			rebuildCamelCase(c, scope)
 		}
 	}
+}
+
+// dropMisspelledUserKeys removes, from a document that is all camelCase, the user_keys
+// fields spelled otherwise ("EnvironmentVariables", "environment_variables"): 1.50 copies
+// them under their camelCase name only when it rebuilds the document, so in a camelCase
+// document it never reads them. It returns the paths of the removed keys.
+func dropMisspelledUserKeys(n *yaml.Node, scope keyScope, path string) []string {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	var dropped []string
+	out := n.Content[:0:0]
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := deref(n.Content[i])
+		ck := pyCamelCase(k.Value)
+		sub, userKeys := scope.child(ck)
+		if userKeys && ck != k.Value {
+			dropped = append(dropped, joinPath(path, k.Value))
+			continue
+		}
+		if sub == scopeEnvironment {
+			dropped = append(dropped, dropMisspelledUserKeys(n.Content[i+1], sub, joinPath(path, k.Value))...)
+		}
+		out = append(out, n.Content[i], n.Content[i+1])
+	}
+	n.Content = out
+	return dropped
 }

@@ -22,6 +22,10 @@ type rcDecoder struct {
 	fileDir string
 	// fatal errors (missing referenced files), reported before type errors.
 	fatal []error
+	// src is the text of the document being decoded, rebuilt whether rebuildCamelCase
+	// rewrote it (then src no longer matches the nodes).
+	src     []byte
+	rebuilt bool
 }
 
 func (d *rcDecoder) result() error {
@@ -51,6 +55,11 @@ func (d *rcDecoder) decodeRunConfig(root *yaml.Node) *RunConfiguration {
 	}
 	if !allCamelCase(root, scopeRoot) {
 		rebuildCamelCase(root, scopeRoot)
+		d.rebuilt = true
+	} else {
+		for _, p := range dropMisspelledUserKeys(root, scopeRoot, "") {
+			d.warnf("ignored %s: in a file whose keys are all camelCase, 1.50 reads only environmentVariables", p)
+		}
 	}
 	rc := New()
 	d.fields(root, "", func(k, raw string, v *yaml.Node) bool {
@@ -514,6 +523,10 @@ func (d *rcDecoder) environmentRef(n *yaml.Node, p string) (Environment, bool) {
 			d.fatal = append(d.fatal, err)
 			return Environment{}, false
 		}
+		// 1.50 reads the environment file after the camelCase check, as it is.
+		src, rebuilt := d.src, d.rebuilt
+		d.src, d.rebuilt = data, false
+		defer func() { d.src, d.rebuilt = src, rebuilt }()
 		return d.environment(root, p), true
 	}
 	return d.environment(n, p), true
@@ -531,7 +544,7 @@ func (d *rcDecoder) environment(n *yaml.Node, p string) Environment {
 		Spark:                defaultSparkSection(),
 		Databricks:           defaultDatabricksSection(),
 	}
-	var inlineConda *yaml.Node
+	var inlineConda, inlineKey *yaml.Node
 	d.fields(n, p, func(k, raw string, v *yaml.Node) bool {
 		q := joinPath(p, raw)
 		switch k {
@@ -543,6 +556,7 @@ func (d *rcDecoder) environment(n *yaml.Node, p string) Environment {
 			env.EnvironmentVariables = d.strMap(v, q)
 			setOrder(&env.keyOrder, "environmentVariables", v)
 		case "python":
+			pyNode := v
 			d.fields(v, q, func(k, raw string, v *yaml.Node) bool {
 				f := joinPath(q, raw)
 				switch k {
@@ -556,7 +570,7 @@ func (d *rcDecoder) environment(n *yaml.Node, p string) Environment {
 					env.Python.BaseCondaEnvironment = d.str(v, f)
 				case "condadependencies":
 					if !isNull(v) {
-						inlineConda = v
+						inlineConda, inlineKey = v, keyOf(pyNode, v)
 					}
 				default:
 					return false
@@ -586,13 +600,13 @@ func (d *rcDecoder) environment(n *yaml.Node, p string) Environment {
 		}
 		return true
 	})
-	d.loadConda(&env, inlineConda, p)
+	d.loadConda(&env, inlineConda, inlineKey, p)
 	return env
 }
 
 // loadConda fills env.Python.CondaDependencies from condaDependenciesFile (which must exist)
 // or from the inline specification.
-func (d *rcDecoder) loadConda(env *Environment, inline *yaml.Node, p string) {
+func (d *rcDecoder) loadConda(env *Environment, inline, inlineKey *yaml.Node, p string) {
 	file := env.Python.CondaDependenciesFile
 	if file != "" && d.resolve {
 		path := d.resolvePath(file)
@@ -615,7 +629,17 @@ func (d *rcDecoder) loadConda(env *Environment, inline *yaml.Node, p string) {
 		return
 	}
 	// As 1.50 (CondaDependencies(_underlying_structure=...)), the specification keeps the
-	// form it has in the runconfig: block or flow style (a JSON runconfig's is flow), comments.
+	// form it has in the runconfig: block or flow style (a JSON runconfig's is flow), and a
+	// block mapping its comments where they are, so its own text is parsed.
+	if text, ok := d.blockSource(inlineKey, inline); ok {
+		cd, err := conda.Parse(text)
+		if err != nil {
+			d.fail(p+".python.condaDependencies", "%v", err)
+			return
+		}
+		env.Python.CondaDependencies = cd
+		return
+	}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
@@ -633,6 +657,46 @@ func (d *rcDecoder) loadConda(env *Environment, inline *yaml.Node, p string) {
 		return
 	}
 	env.Python.CondaDependencies = cd
+}
+
+// keyOf returns the key node of the value v in mapping m, or nil.
+func keyOf(m, v *yaml.Node) *yaml.Node {
+	m = deref(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if deref(m.Content[i+1]) == v || m.Content[i+1] == v {
+			return m.Content[i]
+		}
+	}
+	return nil
+}
+
+// blockSource returns the text of the block mapping v, the value of key, as it is in d.src:
+// the lines after the key's that are indented deeper than the key, with the blank and
+// comment lines among and after them (ruamel keeps those with the mapping). ok is false when
+// the text cannot stand for v (flow style, aliases, a rebuilt document).
+func (d *rcDecoder) blockSource(key, v *yaml.Node) ([]byte, bool) {
+	if d.rebuilt || d.src == nil || key == nil || v == nil || v.Kind != yaml.MappingNode ||
+		v.Style&yaml.FlowStyle != 0 || v.Line <= key.Line || key.Kind != yaml.ScalarNode {
+		return nil, false
+	}
+	lines := bytes.SplitAfter(d.src, []byte("\n"))
+	if key.Line >= len(lines) {
+		return nil, false
+	}
+	var out []byte
+	for _, l := range lines[key.Line:] {
+		body := bytes.TrimRight(l, "\r\n")
+		trimmed := bytes.TrimLeft(body, " \t")
+		indent := len(body) - len(trimmed)
+		if len(trimmed) > 0 && trimmed[0] != '#' && indent <= key.Column-1 {
+			break
+		}
+		out = append(out, l...)
+	}
+	return out, true
 }
 
 // deserializedDockerSection is a DockerSection as 1.50's deserializer creates it: the

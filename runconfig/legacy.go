@@ -95,7 +95,7 @@ func (d *rcDecoder) decodeLegacy(root *yaml.Node) *RunConfiguration {
 	d.baseDir = base
 	defer func() { d.baseDir = saved }()
 	if rc.Environment.Python.CondaDependenciesFile != "" {
-		d.loadConda(&rc.Environment, nil, "environment")
+		d.loadConda(&rc.Environment, nil, nil, "environment")
 	}
 	if sparkFile != "" {
 		d.mergeSparkDependencies(rc, d.resolvePath(sparkFile))

@@ -320,3 +320,20 @@ func TestPyCamelCase(t *testing.T) {
 		assert.Equal(t, want, pyCamelCase(in), in)
 	}
 }
+
+// In a file whose other keys are all camelCase, 1.50 never reads a TitleCase or snake_case
+// spelling of environmentVariables (it renames keys only when it rebuilds a non-camelCase
+// file); with another non-camelCase key it does (found by the differential test).
+func TestMisspelledEnvironmentVariablesLikeAzureML(t *testing.T) {
+	var warnings []string
+	rc, err := Parse([]byte("environment:\n  name: e\n  Environment_Variables:\n    X: y\nEnvironmentVariables:\n  A: b\n"),
+		&ParseOptions{OnWarning: func(s string) { warnings = append(warnings, s) }})
+	require.NoError(t, err)
+	assert.Empty(t, rc.EnvironmentVariables)
+	assert.Empty(t, rc.Environment.EnvironmentVariables)
+	assert.Len(t, warnings, 2)
+
+	rc, err = Parse([]byte("Script: train.py\nenvironment:\n  name: e\nEnvironmentVariables:\n  A: b\n"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"A": "b"}, rc.EnvironmentVariables)
+}
