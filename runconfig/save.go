@@ -90,6 +90,10 @@ func (rc *RunConfiguration) Save(path, name string, opts *SaveOptions) error {
 	}
 	var condaData []byte
 	if cd := rc.Environment.Python.CondaDependencies; cd != nil {
+		// As 1.50's save_to_file: a specification without python is not written.
+		if err := cd.Validate(); err != nil {
+			return newError(fmt.Sprintf("conda dependencies: %s", strings.TrimPrefix(err.Error(), "conda: ")), err)
+		}
 		condaData = cd.Serialize()
 		f.condaFile = &condaRef
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/amlgo/amlgo/conda"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -108,4 +109,19 @@ func TestSaveKeepsTheCondaFileReference(t *testing.T) {
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "deps"), 0o755))
 	require.NoError(t, rc.Save(filepath.Join(dir, "f.runconfig"), "", nil))
 	assert.FileExists(t, filepath.Join(dir, "deps", "env.yml"))
+}
+
+// As 1.50 (save_to_file validates the conda specification): a specification without python
+// is not saved, and nothing is written (found by the differential test).
+func TestSaveRefusesCondaWithoutPython(t *testing.T) {
+	proj := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(proj, ".azureml"), 0o755))
+	cd, err := conda.Parse([]byte("name: x\ndependencies:\n- numpy\n"))
+	require.NoError(t, err)
+	rc := New()
+	rc.Environment.Python.CondaDependencies = cd
+	err = rc.Save(proj, "x.runconfig", nil)
+	assert.ErrorIs(t, err, conda.ErrNoPython)
+	assert.Equal(t, "runconfig: conda dependencies: Python package is missing.", err.Error())
+	assert.NoFileExists(t, filepath.Join(proj, ".azureml", "x.runconfig"))
 }
