@@ -231,7 +231,12 @@ func (d *rcDecoder) decodeRunConfig(root *yaml.Node) *RunConfiguration {
 			rc.ApplicationEndpoints = d.objectMap(v, p)
 			setOrder(&rc.keyOrder, "applicationEndpoints", v)
 		case "autoprepareenvironment", "prepareenvironment":
-			rc.AutoPrepareEnvironment = d.optBool(v, p)
+			// A 1.0.x key that 1.50 ignores: kept when it is a boolean, never an error.
+			if n := deref(v); n.Kind == yaml.ScalarNode && (n.Tag == "!!bool" || isNull(n)) {
+				rc.AutoPrepareEnvironment = d.optBool(v, p)
+			} else {
+				d.warnf("ignored %s: not true or false (1.50 ignores the key)", p)
+			}
 		case "containerinstance":
 			rc.ContainerInstance = d.containerInstance(v, p)
 		case "batchai":

@@ -337,3 +337,15 @@ func TestMisspelledEnvironmentVariablesLikeAzureML(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"A": "b"}, rc.EnvironmentVariables)
 }
+
+// autoPrepareEnvironment is a 1.0.x key 1.50 ignores: a value amlgo cannot use is ignored
+// too, not an error (found by the differential test).
+func TestAutoPrepareEnvironmentNeverFails(t *testing.T) {
+	rc, err := Parse([]byte("environment:\n  name: e\nautoPrepareEnvironment: x\n"), nil)
+	require.NoError(t, err)
+	assert.Nil(t, rc.AutoPrepareEnvironment)
+	rc, err = Parse([]byte("environment:\n  name: e\nautoPrepareEnvironment: false\n"), nil)
+	require.NoError(t, err)
+	require.NotNil(t, rc.AutoPrepareEnvironment)
+	assert.False(t, *rc.AutoPrepareEnvironment)
+}
