@@ -349,3 +349,18 @@ func TestAutoPrepareEnvironmentNeverFails(t *testing.T) {
 	require.NotNil(t, rc.AutoPrepareEnvironment)
 	assert.False(t, *rc.AutoPrepareEnvironment)
 }
+
+// 1.50 applies bool() to what a boolean field holds, so the strings 'false', no and off are
+// true there; amlgo refuses them rather than read them the other way (found by the
+// differential test).
+func TestFalseLookingStringsInBoolFieldsAreRefused(t *testing.T) {
+	for _, v := range []string{"'false'", "no", "off", "\"No\""} {
+		_, err := Parse([]byte("environment:\n  python:\n    userManagedDependencies: "+v+"\n"), nil)
+		assert.ErrorContains(t, err, "runconfig: environment.python.userManagedDependencies: expected true or false, not the string", v)
+	}
+	for _, v := range []string{"true", "True", "'true'", "yes", "on"} {
+		rc, err := Parse([]byte("environment:\n  python:\n    userManagedDependencies: "+v+"\n"), nil)
+		require.NoError(t, err, v)
+		assert.True(t, rc.Environment.Python.UserManagedDependencies, v)
+	}
+}
