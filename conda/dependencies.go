@@ -301,11 +301,21 @@ func (d *Dependencies) Save(path string) error {
 			return newError(ErrInvalidPath, "Cannot save the conda environment specification file to an invalid path.")
 		}
 	}
-	if _, ok := d.pythonIndex(); !ok {
-		return ErrNoPython
+	if err := d.Validate(); err != nil {
+		return err
 	}
 	if err := os.WriteFile(path, d.Serialize(), 0o644); err != nil {
 		return fmt.Errorf("conda: %w", err)
+	}
+	return nil
+}
+
+// Validate checks what azureml checks before writing a specification to a file
+// (CondaDependencies._validate, called by save and save_to_file): the
+// dependencies must include python, or the error is ErrNoPython.
+func (d *Dependencies) Validate() error {
+	if _, ok := d.pythonIndex(); !ok {
+		return ErrNoPython
 	}
 	return nil
 }

@@ -21,7 +21,8 @@ import (
 type oracleCase struct {
 	Name         string          `json:"name"`
 	Input        string          `json:"input"`
-	InputFile    string          `json:"input_file"` // relative to ../shared
+	Create       *createArgs     `json:"create,omitempty"` // instead of Input: CondaDependencies.create(**create)
+	InputFile    string          `json:"input_file"`       // relative to ../shared
 	Ops          [][2]string     `json:"ops"`
 	LoadError    *string         `json:"load_error"`
 	Output0      *string         `json:"output0"`
@@ -29,6 +30,38 @@ type oracleCase struct {
 	Props0       json.RawMessage `json:"props0"`
 	Steps        []oracleStep    `json:"steps"`
 	Props        json.RawMessage `json:"props"`
+}
+
+// createArgs are the keyword arguments of CondaDependencies.create; absent ones take
+// azureml's defaults.
+type createArgs struct {
+	PipIndexURL   string   `json:"pip_indexurl,omitempty"`
+	PipPackages   []string `json:"pip_packages"`
+	CondaPackages []string `json:"conda_packages,omitempty"`
+	PythonVersion string   `json:"python_version,omitempty"`
+	PinSDKVersion *bool    `json:"pin_sdk_version,omitempty"`
+}
+
+// MarshalJSON leaves pip_packages out when nil (azureml's None) but keeps an empty list.
+func (a createArgs) MarshalJSON() ([]byte, error) {
+	type plain createArgs
+	m := map[string]any{}
+	b, err := json.Marshal(plain(a))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	if a.PipPackages == nil {
+		delete(m, "pip_packages")
+	}
+	return json.Marshal(m)
+}
+
+func (a *createArgs) options() *CreateOptions {
+	return &CreateOptions{PipIndexURL: a.PipIndexURL, PipPackages: a.PipPackages, CondaPackages: a.CondaPackages,
+		PythonVersion: a.PythonVersion, PinSDKVersion: a.PinSDKVersion}
 }
 
 type oracleStep struct {
@@ -66,6 +99,8 @@ func applyOp(d *Dependencies, op, arg string) error {
 		return d.RemoveChannel(arg)
 	case "set_python":
 		return d.SetPythonVersion(arg)
+	case "set_pip_index_url":
+		return d.SetPipIndexURL(arg)
 	}
 	panic("unknown op " + op)
 }
@@ -150,7 +185,13 @@ func runOracleCase(t *testing.T, c oracleCase) {
 		require.NoError(t, err)
 		c.Input = string(data)
 	}
-	d, err := Parse([]byte(c.Input))
+	var d *Dependencies
+	var err error
+	if c.Create != nil {
+		d, err = Create(c.Create.options())
+	} else {
+		d, err = Parse([]byte(c.Input))
+	}
 	if c.LoadError != nil {
 		require.Error(t, err, "azureml failed to load: %s", *c.LoadError)
 		if !strings.HasPrefix(*c.LoadError, "PY:") {

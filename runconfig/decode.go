@@ -22,6 +22,10 @@ type rcDecoder struct {
 	fileDir string
 	// fatal errors (missing referenced files), reported before type errors.
 	fatal []error
+	// src is the text of the document being decoded, rebuilt whether rebuildCamelCase
+	// rewrote it (then src no longer matches the nodes).
+	src     []byte
+	rebuilt bool
 }
 
 func (d *rcDecoder) result() error {
@@ -48,6 +52,14 @@ func parseDocument(data []byte, what string) (*yaml.Node, error) {
 func (d *rcDecoder) decodeRunConfig(root *yaml.Node) *RunConfiguration {
 	if isLegacyWorkbench(root) {
 		return d.decodeLegacy(root)
+	}
+	if !allCamelCase(root, scopeRoot) {
+		rebuildCamelCase(root, scopeRoot)
+		d.rebuilt = true
+	} else {
+		for _, p := range dropMisspelledUserKeys(root, scopeRoot, "") {
+			d.warnf("ignored %s: in a file whose keys are all camelCase, 1.50 reads only environmentVariables", p)
+		}
 	}
 	rc := New()
 	d.fields(root, "", func(k, raw string, v *yaml.Node) bool {
@@ -172,7 +184,7 @@ func (d *rcDecoder) decodeRunConfig(root *yaml.Node) *RunConfiguration {
 				d.fail(p, "expected a list")
 			}
 		case "outputdata":
-			rc.OutputData = d.genericMap(v, p)
+			rc.OutputData = d.objectMap(v, p)
 			setOrder(&rc.keyOrder, "outputData", v)
 		case "sourcedirectorydatastore":
 			rc.SourceDirectoryDataStore = d.str(v, p)
@@ -216,10 +228,15 @@ func (d *rcDecoder) decodeRunConfig(root *yaml.Node) *RunConfiguration {
 			rc.EnvironmentVariables = d.strMap(v, p)
 			setOrder(&rc.keyOrder, "environmentVariables", v)
 		case "applicationendpoints", "services":
-			rc.ApplicationEndpoints = d.genericMap(v, p)
+			rc.ApplicationEndpoints = d.objectMap(v, p)
 			setOrder(&rc.keyOrder, "applicationEndpoints", v)
 		case "autoprepareenvironment", "prepareenvironment":
-			rc.AutoPrepareEnvironment = d.optBool(v, p)
+			// A 1.0.x key that 1.50 ignores: kept when it is a boolean, never an error.
+			if n := deref(v); n.Kind == yaml.ScalarNode && (n.Tag == "!!bool" || isNull(n)) {
+				rc.AutoPrepareEnvironment = d.optBool(v, p)
+			} else {
+				d.warnf("ignored %s: not true or false (1.50 ignores the key)", p)
+			}
 		case "containerinstance":
 			rc.ContainerInstance = d.containerInstance(v, p)
 		case "batchai":
@@ -252,8 +269,9 @@ func (d *rcDecoder) history(n *yaml.Node, p string) HistoryConfiguration {
 }
 
 func (d *rcDecoder) dockerConfiguration(n *yaml.Node, p string) DockerConfiguration {
-	// A section created by deserialization has shmSize null when absent (as in 1.50).
-	c := DockerConfiguration{SharedVolumes: true, Arguments: []string{}}
+	// Keys missing from the section keep RunConfiguration()'s defaults (shmSize 2g), as in
+	// 1.50, which fills the run configuration's own DockerConfiguration.
+	c := DockerConfiguration{SharedVolumes: true, Arguments: []string{}, ShmSize: "2g"}
 	d.fields(n, p, func(k, raw string, v *yaml.Node) bool {
 		q := joinPath(p, raw)
 		switch k {
@@ -271,6 +289,22 @@ func (d *rcDecoder) dockerConfiguration(n *yaml.Node, p string) DockerConfigurat
 		return true
 	})
 	return c
+}
+
+// objectMap decodes a mapping whose values are configuration objects kept generic
+// (outputData, applicationEndpoints): as in 1.50, each value must be a mapping.
+func (d *rcDecoder) objectMap(n *yaml.Node, p string) map[string]any {
+	m := d.genericMap(n, p)
+	n = deref(n)
+	if m == nil || n.Kind != yaml.MappingNode {
+		return m
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if deref(n.Content[i+1]).Kind != yaml.MappingNode {
+			d.fail(joinPath(p, deref(n.Content[i]).Value), "expected a mapping")
+		}
+	}
+	return m
 }
 
 func (d *rcDecoder) genericMap(n *yaml.Node, p string) map[string]any {
@@ -298,7 +332,11 @@ func (d *rcDecoder) dataReferences(n *yaml.Node, p string) map[string]DataRefere
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		name := d.str(n.Content[i], p)
 		q := joinPath(p, name)
-		var r DataReferenceConfiguration
+		r := DataReferenceConfiguration{Mode: "mount"} // DataReferenceConfiguration()'s default
+		if deref(n.Content[i+1]).Kind != yaml.MappingNode {
+			d.fail(q, "expected a mapping")
+			continue
+		}
 		d.fields(n.Content[i+1], q, func(k, raw string, v *yaml.Node) bool {
 			f := joinPath(q, raw)
 			switch k {
@@ -317,6 +355,19 @@ func (d *rcDecoder) dataReferences(n *yaml.Node, p string) map[string]DataRefere
 			}
 			return true
 		})
+		// As 1.50, which validates each entry while loading (DataReferenceConfiguration._validate).
+		switch {
+		case r.DataStoreName == "":
+			d.fail(q, "Missing data store name")
+		case !oneOfFold(r.Mode, "mount", "download", "upload"):
+			mode := r.Mode
+			if mode == "" {
+				mode = "None"
+			}
+			d.fail(q, "mode %s is not supported. Only mount, download allowed", mode)
+		default:
+			r.Mode = strings.ToLower(r.Mode)
+		}
 		out[name] = r
 	}
 	return out
@@ -477,6 +528,10 @@ func (d *rcDecoder) environmentRef(n *yaml.Node, p string) (Environment, bool) {
 			d.fatal = append(d.fatal, err)
 			return Environment{}, false
 		}
+		// 1.50 reads the environment file after the camelCase check, as it is.
+		src, rebuilt := d.src, d.rebuilt
+		d.src, d.rebuilt = data, false
+		defer func() { d.src, d.rebuilt = src, rebuilt }()
 		return d.environment(root, p), true
 	}
 	return d.environment(n, p), true
@@ -484,16 +539,17 @@ func (d *rcDecoder) environmentRef(n *yaml.Node, p string) (Environment, bool) {
 
 // environment decodes an environment mapping. Keys missing from it come back as 1.50's
 // deserializer leaves them: name/version null, environmentVariables {}, python/docker
-// sections with their section defaults (docker shmSize null), spark/databricks defaults.
+// sections with their section defaults (docker baseImage and shmSize null), spark/databricks
+// defaults.
 func (d *rcDecoder) environment(n *yaml.Node, p string) Environment {
 	env := Environment{
 		EnvironmentVariables: map[string]string{},
 		Python:               defaultPythonSection(),
-		Docker:               defaultDockerSection("2g"),
+		Docker:               deserializedDockerSection(),
 		Spark:                defaultSparkSection(),
 		Databricks:           defaultDatabricksSection(),
 	}
-	var inlineConda *yaml.Node
+	var inlineConda, inlineKey *yaml.Node
 	d.fields(n, p, func(k, raw string, v *yaml.Node) bool {
 		q := joinPath(p, raw)
 		switch k {
@@ -505,6 +561,7 @@ func (d *rcDecoder) environment(n *yaml.Node, p string) Environment {
 			env.EnvironmentVariables = d.strMap(v, q)
 			setOrder(&env.keyOrder, "environmentVariables", v)
 		case "python":
+			pyNode := v
 			d.fields(v, q, func(k, raw string, v *yaml.Node) bool {
 				f := joinPath(q, raw)
 				switch k {
@@ -518,7 +575,7 @@ func (d *rcDecoder) environment(n *yaml.Node, p string) Environment {
 					env.Python.BaseCondaEnvironment = d.str(v, f)
 				case "condadependencies":
 					if !isNull(v) {
-						inlineConda = v
+						inlineConda, inlineKey = v, keyOf(pyNode, v)
 					}
 				default:
 					return false
@@ -548,13 +605,13 @@ func (d *rcDecoder) environment(n *yaml.Node, p string) Environment {
 		}
 		return true
 	})
-	d.loadConda(&env, inlineConda, p)
+	d.loadConda(&env, inlineConda, inlineKey, p)
 	return env
 }
 
 // loadConda fills env.Python.CondaDependencies from condaDependenciesFile (which must exist)
 // or from the inline specification.
-func (d *rcDecoder) loadConda(env *Environment, inline *yaml.Node, p string) {
+func (d *rcDecoder) loadConda(env *Environment, inline, inlineKey *yaml.Node, p string) {
 	file := env.Python.CondaDependenciesFile
 	if file != "" && d.resolve {
 		path := d.resolvePath(file)
@@ -577,8 +634,26 @@ func (d *rcDecoder) loadConda(env *Environment, inline *yaml.Node, p string) {
 	if inline == nil {
 		return
 	}
+	// As 1.50 (CondaDependencies(_underlying_structure=...)), the specification keeps the
+	// form it has in the runconfig: block or flow style (a JSON runconfig's is flow), and a
+	// block mapping its comments where they are, so its own text is parsed.
+	if text, ok := d.blockSource(inlineKey, inline); ok {
+		cd, err := conda.Parse(text)
+		if err != nil {
+			d.fail(p+".python.condaDependencies", "%v", err)
+			return
+		}
+		env.Python.CondaDependencies = cd
+		return
+	}
 	var b bytes.Buffer
-	if err := writePyJSON(&b, orderedTree(inline), 0); err != nil {
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(inline); err != nil {
+		d.fail(p+".python.condaDependencies", "%v", err)
+		return
+	}
+	if err := enc.Close(); err != nil {
 		d.fail(p+".python.condaDependencies", "%v", err)
 		return
 	}
@@ -590,9 +665,57 @@ func (d *rcDecoder) loadConda(env *Environment, inline *yaml.Node, p string) {
 	env.Python.CondaDependencies = cd
 }
 
-func (d *rcDecoder) dockerSection(n *yaml.Node, p string) DockerSection {
-	// A section created by deserialization has shmSize null when absent (as in 1.50).
+// keyOf returns the key node of the value v in mapping m, or nil.
+func keyOf(m, v *yaml.Node) *yaml.Node {
+	m = deref(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if deref(m.Content[i+1]) == v || m.Content[i+1] == v {
+			return m.Content[i]
+		}
+	}
+	return nil
+}
+
+// blockSource returns the text of the block mapping v, the value of key, as it is in d.src:
+// the lines after the key's that are indented deeper than the key, with the blank and
+// comment lines among and after them (ruamel keeps those with the mapping). ok is false when
+// the text cannot stand for v (flow style, aliases, a rebuilt document).
+func (d *rcDecoder) blockSource(key, v *yaml.Node) ([]byte, bool) {
+	if d.rebuilt || d.src == nil || key == nil || v == nil || v.Kind != yaml.MappingNode ||
+		v.Style&yaml.FlowStyle != 0 || v.Line <= key.Line || key.Kind != yaml.ScalarNode {
+		return nil, false
+	}
+	lines := bytes.SplitAfter(d.src, []byte("\n"))
+	if key.Line >= len(lines) {
+		return nil, false
+	}
+	var out []byte
+	for _, l := range lines[key.Line:] {
+		body := bytes.TrimRight(l, "\r\n")
+		trimmed := bytes.TrimLeft(body, " \t")
+		indent := len(body) - len(trimmed)
+		if len(trimmed) > 0 && trimmed[0] != '#' && indent <= key.Column-1 {
+			break
+		}
+		out = append(out, l...)
+	}
+	return out, true
+}
+
+// deserializedDockerSection is a DockerSection as 1.50's deserializer creates it: the
+// section's defaults without the image and shared memory size that Environment() sets
+// (baseImage and shmSize null).
+func deserializedDockerSection() DockerSection {
 	s := defaultDockerSection("")
+	s.BaseImage = ""
+	return s
+}
+
+func (d *rcDecoder) dockerSection(n *yaml.Node, p string) DockerSection {
+	s := deserializedDockerSection()
 	d.fields(n, p, func(k, raw string, v *yaml.Node) bool {
 		q := joinPath(p, raw)
 		switch k {

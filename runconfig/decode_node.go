@@ -131,11 +131,16 @@ func (d *nodeDecoder) boolean(n *yaml.Node, path string, dflt bool) bool {
 		return dflt
 	}
 	if n.Kind == yaml.ScalarNode {
-		switch strings.ToLower(n.Value) {
-		case "true", "yes", "on":
+		v := strings.ToLower(n.Value)
+		if n.ShortTag() == "!!bool" {
+			return v == "true"
+		}
+		switch v {
+		case "true", "yes", "on": // strings 1.50 reads as true too (bool() of a non-empty string)
 			return true
 		case "false", "no", "off":
-			return false
+			d.fail(path, "expected true or false, not the string %q (azureml-core reads any non-empty string as true)", n.Value)
+			return dflt
 		}
 	}
 	d.fail(path, "expected true or false")

@@ -14,14 +14,23 @@ var legacyKeys = map[string]bool{
 	"TrackedRun": true, "UseSampling": true, "EnvironmentVariables": true,
 }
 
-// isLegacyWorkbench reports whether root uses the Workbench TitleCase keys.
+// isLegacyWorkbench reports whether root uses the Workbench TitleCase keys. A file with an
+// environment section is a current one whatever the case of its keys (1.50 too tells old
+// from new files by that section), so "EnvironmentVariables" or "Target" there are just
+// TitleCase spellings of the current keys.
 func isLegacyWorkbench(root *yaml.Node) bool {
+	legacy := false
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		if k := deref(root.Content[i]); k.Kind == yaml.ScalarNode && legacyKeys[k.Value] {
-			return true
+		k := deref(root.Content[i])
+		if k.Kind != yaml.ScalarNode {
+			continue
 		}
+		if normKey(k.Value) == "environment" {
+			return false
+		}
+		legacy = legacy || legacyKeys[k.Value]
 	}
-	return false
+	return legacy
 }
 
 // legacyBaseDir is the project directory that Workbench paths (aml_config/...) are relative to.
@@ -86,7 +95,7 @@ func (d *rcDecoder) decodeLegacy(root *yaml.Node) *RunConfiguration {
 	d.baseDir = base
 	defer func() { d.baseDir = saved }()
 	if rc.Environment.Python.CondaDependenciesFile != "" {
-		d.loadConda(&rc.Environment, nil, "environment")
+		d.loadConda(&rc.Environment, nil, nil, "environment")
 	}
 	if sparkFile != "" {
 		d.mergeSparkDependencies(rc, d.resolvePath(sparkFile))

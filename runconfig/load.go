@@ -84,6 +84,7 @@ func (d *rcDecoder) decodeBytes(data []byte, what string) (*RunConfiguration, er
 	if err != nil {
 		return nil, err
 	}
+	d.src = data
 	rc := d.decodeRunConfig(root)
 	if err := d.result(); err != nil {
 		return nil, err

@@ -104,14 +104,17 @@ environment:
     enabled: true
 amlcompute:
   vmSize: STANDARD_D2_V2
+docker:
+  useDocker: true
 `), nil)
 	require.NoError(t, err)
+	assert.Equal(t, "2g", rc.Docker.ShmSize, "the run configuration's own docker section keeps its default")
 	assert.Nil(t, rc.Arguments)              // None stays None
 	assert.Equal(t, "", rc.Communicator)     // null
 	assert.Equal(t, "", rc.Environment.Name) // missing inside a present section: null
 	assert.Equal(t, map[string]string{}, rc.Environment.EnvironmentVariables)
 	assert.Equal(t, "", rc.Environment.Docker.ShmSize)
-	assert.Equal(t, DefaultCPUImage, rc.Environment.Docker.BaseImage)
+	assert.Equal(t, "", rc.Environment.Docker.BaseImage) // null, as 1.50 (not the constructor's image)
 	assert.Nil(t, rc.Environment.Python.CondaDependencies)
 	assert.Equal(t, "STANDARD_D2_V2", rc.AmlCompute.VMSize)
 	b, err := rc.JSON()
@@ -231,4 +234,152 @@ func TestLoadDoesNotNeedWritableDir(t *testing.T) {
 	rc, err := Load(p, "")
 	require.NoError(t, err)
 	assert.Equal(t, "cpu", rc.Target)
+}
+
+// As 1.50: each dataReferences entry is validated while loading, a missing mode is "mount",
+// and the mode is lower-cased (found by the differential test).
+func TestParseDataReferencesLikeAzureML(t *testing.T) {
+	rc, err := Parse([]byte("dataReferences:\n  a:\n    dataStoreName: ws\n  b:\n    dataStoreName: ws\n    mode: Download\n"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "mount", rc.DataReferences["a"].Mode)
+	assert.Equal(t, "download", rc.DataReferences["b"].Mode)
+
+	_, err = Parse([]byte("dataReferences:\n  a:\n    mode: mount\n"), nil)
+	assert.ErrorIs(t, err, ErrParse)
+	assert.ErrorContains(t, err, "runconfig: dataReferences.a: Missing data store name")
+	_, err = Parse([]byte("dataReferences:\n  a:\n    dataStoreName: ws\n    mode: copy\n"), nil)
+	assert.ErrorContains(t, err, "runconfig: dataReferences.a: mode copy is not supported. Only mount, download allowed")
+}
+
+// A TitleCase key that is also a current key ("EnvironmentVariables") does not make a file
+// with an environment section a Workbench one: 1.50 reads it as a current file (found by the
+// differential test).
+func TestTitleCaseKeyInCurrentFileIsNotWorkbench(t *testing.T) {
+	rc, err := Parse([]byte("script: train.py\nTarget: cpu\nenvironment:\n  name: e\nEnvironmentVariables:\n  A: b\n"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "train.py", rc.Script)
+	assert.Equal(t, "cpu", rc.Target)
+	assert.Equal(t, "e", rc.Environment.Name)
+	assert.Equal(t, map[string]string{"A": "b"}, rc.EnvironmentVariables)
+}
+
+// As 1.50: the entries of outputData and applicationEndpoints are objects, so a scalar entry
+// fails the load (found by the differential test).
+func TestParseObjectMapEntriesMustBeMappings(t *testing.T) {
+	for _, key := range []string{"outputData", "applicationEndpoints", "dataReferences"} {
+		_, err := Parse([]byte("environment:\n  name: e\n"+key+":\n  x: 1\n"), nil)
+		assert.ErrorIs(t, err, ErrParse, key)
+		assert.ErrorContains(t, err, "runconfig: "+key+".x: expected a mapping")
+	}
+	rc, err := Parse([]byte("outputData:\n  x:\n    mechanism: mount\n"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"mechanism": "mount"}, rc.OutputData["x"])
+}
+
+// As 1.50 (CondaDependencies(_underlying_structure=...)): an inline conda specification keeps
+// the form it has in the runconfig, block or flow (found by the differential test).
+func TestInlineCondaKeepsItsStyle(t *testing.T) {
+	for _, c := range []struct{ doc, want string }{
+		{"environment:\n  python:\n    condaDependencies:\n      name: x\n      dependencies:\n      - python=3.8.13\n",
+			"name: x\ndependencies:\n- python=3.8.13\n"},
+		{`{"environment": {"python": {"condaDependencies": {"name": "x", "dependencies": ["python=3.8.13"]}}}}`,
+			"{name: x, dependencies: [python=3.8.13]}\n"},
+	} {
+		rc, err := Parse([]byte(c.doc), nil)
+		require.NoError(t, err)
+		assert.Equal(t, c.want, string(rc.Environment.Python.CondaDependencies.Serialize()))
+	}
+}
+
+// As 1.50 (RunConfiguration._check_camel_case_keys): a document with any key that is not
+// camelCase is rebuilt with camelCase keys everywhere but in the environment variables, so
+// the names in dataReferences and the spark configuration change too, and an inline conda
+// specification loses its comments and flow style (found by the differential test; the
+// expected values are azureml-core 1.50's).
+func TestNonCamelCaseDocumentIsRebuiltLikeAzureML(t *testing.T) {
+	rc, err := Parse([]byte(`script: train.py
+node_count: 2
+environment:
+  environmentVariables:
+    MY_VAR: x
+  python:
+    condaDependencies:
+      # c1
+      name: x
+      channels: [conda-forge]
+dataReferences:
+  training_data:
+    dataStoreName: ws
+    Path_On_Data_Store: p
+spark:
+  configuration:
+    spark.x_y: 1
+    Spark.Z: 2
+environmentVariables:
+  TOP_VAR: z
+`), nil)
+	require.NoError(t, err)
+	assert.Equal(t, 2, rc.NodeCount)
+	assert.Equal(t, map[string]string{"MY_VAR": "x"}, rc.Environment.EnvironmentVariables)
+	assert.Equal(t, map[string]string{"TOP_VAR": "z"}, rc.EnvironmentVariables)
+	require.Contains(t, rc.DataReferences, "trainingData")
+	assert.Equal(t, "p", rc.DataReferences["trainingData"].PathOnDataStore)
+	assert.Equal(t, map[string]any{"spark.xY": 1, "spark.Z": 2}, rc.Spark.Configuration)
+	assert.Equal(t, "name: x\nchannels:\n- conda-forge\n", string(rc.Environment.Python.CondaDependencies.Serialize()))
+
+	// A data reference name is a key like the others: alone it makes the document non-camelCase.
+	rc, err = Parse([]byte("dataReferences:\n  training_data:\n    dataStoreName: ws\n"), nil)
+	require.NoError(t, err)
+	assert.Contains(t, rc.DataReferences, "trainingData")
+}
+
+func TestPyCamelCase(t *testing.T) {
+	for in, want := range map[string]string{"vm_size": "vmSize", "NodeCount": "nodeCount", "spark.x_y": "spark.xY",
+		"a__b": "aB", "x_vm2size": "xVm2Size", "nodeCount": "nodeCount", "": "", "a_": "a", "Ünï_ab": "ünïAb"} {
+		assert.Equal(t, want, pyCamelCase(in), in)
+	}
+}
+
+// In a file whose other keys are all camelCase, 1.50 never reads a TitleCase or snake_case
+// spelling of environmentVariables (it renames keys only when it rebuilds a non-camelCase
+// file); with another non-camelCase key it does (found by the differential test).
+func TestMisspelledEnvironmentVariablesLikeAzureML(t *testing.T) {
+	var warnings []string
+	rc, err := Parse([]byte("environment:\n  name: e\n  Environment_Variables:\n    X: y\nEnvironmentVariables:\n  A: b\n"),
+		&ParseOptions{OnWarning: func(s string) { warnings = append(warnings, s) }})
+	require.NoError(t, err)
+	assert.Empty(t, rc.EnvironmentVariables)
+	assert.Empty(t, rc.Environment.EnvironmentVariables)
+	assert.Len(t, warnings, 2)
+
+	rc, err = Parse([]byte("Script: train.py\nenvironment:\n  name: e\nEnvironmentVariables:\n  A: b\n"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"A": "b"}, rc.EnvironmentVariables)
+}
+
+// autoPrepareEnvironment is a 1.0.x key 1.50 ignores: a value amlgo cannot use is ignored
+// too, not an error (found by the differential test).
+func TestAutoPrepareEnvironmentNeverFails(t *testing.T) {
+	rc, err := Parse([]byte("environment:\n  name: e\nautoPrepareEnvironment: x\n"), nil)
+	require.NoError(t, err)
+	assert.Nil(t, rc.AutoPrepareEnvironment)
+	rc, err = Parse([]byte("environment:\n  name: e\nautoPrepareEnvironment: false\n"), nil)
+	require.NoError(t, err)
+	require.NotNil(t, rc.AutoPrepareEnvironment)
+	assert.False(t, *rc.AutoPrepareEnvironment)
+}
+
+// 1.50 applies bool() to what a boolean field holds, so the strings 'false', no and off are
+// true there; amlgo refuses them rather than read them the other way (found by the
+// differential test).
+func TestFalseLookingStringsInBoolFieldsAreRefused(t *testing.T) {
+	for _, v := range []string{"'false'", "no", "off", "\"No\""} {
+		_, err := Parse([]byte("environment:\n  python:\n    userManagedDependencies: "+v+"\n"), nil)
+		assert.ErrorContains(t, err, "runconfig: environment.python.userManagedDependencies: expected true or false, not the string", v)
+	}
+	for _, v := range []string{"true", "True", "'true'", "yes", "on"} {
+		rc, err := Parse([]byte("environment:\n  python:\n    userManagedDependencies: "+v+"\n"), nil)
+		require.NoError(t, err, v)
+		assert.True(t, rc.Environment.Python.UserManagedDependencies, v)
+	}
 }

@@ -92,14 +92,23 @@ func TestLoadRoundtripCasesMatchRepr(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, string(got), string(again))
 
-			// Save + Load gives the same repr (condaDependenciesFile becomes the saved file).
+			// Save + Load gives the same repr. A loaded condaDependenciesFile is kept and the
+			// conda file written there (its directory must exist, as in azureml); without one it
+			// becomes .azureml/conda_dependencies.yml.
 			out := t.TempDir()
 			require.NoError(t, os.Mkdir(filepath.Join(out, ".azureml"), 0o755))
+			ref := rc.Environment.Python.CondaDependenciesFile
+			if ref != "" {
+				require.NoError(t, os.MkdirAll(filepath.Join(out, filepath.Dir(filepath.FromSlash(ref))), 0o755))
+			}
 			require.NoError(t, rc.Save(out, name, nil))
 			rc3, err := Load(out, name)
 			require.NoError(t, err)
 			if rc.Environment.Python.CondaDependencies != nil {
-				assert.Equal(t, ".azureml/conda_dependencies.yml", rc3.Environment.Python.CondaDependenciesFile)
+				if ref == "" {
+					ref = ".azureml/conda_dependencies.yml"
+				}
+				assert.Equal(t, ref, rc3.Environment.Python.CondaDependenciesFile)
 				rc3.Environment.Python.CondaDependenciesFile = rc.Environment.Python.CondaDependenciesFile
 			}
 			got3, err := rc3.JSON()

@@ -32,6 +32,10 @@ const (
 //   - otherwise path is the runconfig file itself (its directory must exist; name is
 //     ignored); conda_dependencies.yml is written next to it and referenced by that name.
 //
+// When rc already names a condaDependenciesFile (as a loaded runconfig does), that reference
+// is kept and the conda specification is written to it instead, relative to the project
+// directory (in the file form, to the file's directory); its directory must exist.
+//
 // The saved YAML has no inline condaDependencies. rc itself is not modified. The registry
 // password is written in clear, as azureml does.
 func (rc *RunConfiguration) Save(path, name string, opts *SaveOptions) error {
@@ -68,9 +72,28 @@ func (rc *RunConfiguration) Save(path, name string, opts *SaveOptions) error {
 	}
 
 	f := treeForm{}
-	condaRef := refPrefix + condaFileName
+	// As 1.50: a condaDependenciesFile the configuration already names (e.g. loaded from a
+	// file) is kept, and the conda file is written there, relative to the project directory
+	// (file form: the file's directory); only when there is none is it
+	// <cfgdir>/conda_dependencies.yml (file form: conda_dependencies.yml).
+	condaRef := rc.Environment.Python.CondaDependenciesFile
+	if condaRef == "" {
+		condaRef = refPrefix + condaFileName
+	}
+	condaBase := path
+	if refPrefix == "" {
+		condaBase = dir
+	}
+	condaPath := filepath.FromSlash(strings.ReplaceAll(condaRef, `\`, "/"))
+	if !filepath.IsAbs(condaPath) {
+		condaPath = filepath.Join(condaBase, condaPath)
+	}
 	var condaData []byte
 	if cd := rc.Environment.Python.CondaDependencies; cd != nil {
+		// As 1.50's save_to_file: a specification without python is not written.
+		if err := cd.Validate(); err != nil {
+			return newError(fmt.Sprintf("conda dependencies: %s", strings.TrimPrefix(err.Error(), "conda: ")), err)
+		}
 		condaData = cd.Serialize()
 		f.condaFile = &condaRef
 	}
@@ -97,7 +120,7 @@ func (rc *RunConfiguration) Save(path, name string, opts *SaveOptions) error {
 	}
 
 	if condaData != nil {
-		if err := writeFileAtomic(filepath.Join(dir, condaFileName), condaData); err != nil {
+		if err := writeFileAtomic(condaPath, condaData); err != nil {
 			return err
 		}
 	}

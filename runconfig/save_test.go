@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/amlgo/amlgo/conda"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -79,4 +80,48 @@ func TestSaveWithoutCondaKeepsFileReference(t *testing.T) {
 	require.NoError(t, rc.Save(proj, "u.runconfig", nil))
 	assert.NoFileExists(t, filepath.Join(proj, ".azureml", "conda_dependencies.yml"))
 	assert.Contains(t, string(readFile(t, filepath.Join(proj, ".azureml", "u.runconfig"))), "    condaDependenciesFile:\n")
+}
+
+// As 1.50: a condaDependenciesFile the runconfig already names (here: loaded from a file) is
+// kept by Save and the conda specification written there, relative to the project (found by
+// the differential test on the corpus).
+func TestSaveKeepsTheCondaFileReference(t *testing.T) {
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, ".azureml", "train.runconfig"), []byte("script: train.py\nenvironment:\n  python:\n    condaDependenciesFile: deps/env.yml\n"))
+	writeFile(t, filepath.Join(src, "deps", "env.yml"), []byte("# mine\nname: x\ndependencies:\n- python=3.8.13\n"))
+	rc, err := Load(src, "train.runconfig")
+	require.NoError(t, err)
+
+	proj := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(proj, ".azureml"), 0o755))
+	err = rc.Save(proj, "out.runconfig", nil)
+	assert.ErrorContains(t, err, "runconfig: ", "the reference's directory must exist, as in azureml")
+	assert.NoFileExists(t, filepath.Join(proj, ".azureml", "out.runconfig"), "nothing written when the conda file cannot be")
+
+	require.NoError(t, os.Mkdir(filepath.Join(proj, "deps"), 0o755))
+	require.NoError(t, rc.Save(proj, "out.runconfig", nil))
+	assert.Contains(t, string(readFile(t, filepath.Join(proj, ".azureml", "out.runconfig"))), "    condaDependenciesFile: deps/env.yml\n")
+	assert.Equal(t, "# mine\nname: x\ndependencies:\n- python=3.8.13\n", string(readFile(t, filepath.Join(proj, "deps", "env.yml"))))
+	assert.NoFileExists(t, filepath.Join(proj, ".azureml", "conda_dependencies.yml"))
+
+	// File form: relative to the file's directory.
+	dir := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "deps"), 0o755))
+	require.NoError(t, rc.Save(filepath.Join(dir, "f.runconfig"), "", nil))
+	assert.FileExists(t, filepath.Join(dir, "deps", "env.yml"))
+}
+
+// As 1.50 (save_to_file validates the conda specification): a specification without python
+// is not saved, and nothing is written (found by the differential test).
+func TestSaveRefusesCondaWithoutPython(t *testing.T) {
+	proj := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(proj, ".azureml"), 0o755))
+	cd, err := conda.Parse([]byte("name: x\ndependencies:\n- numpy\n"))
+	require.NoError(t, err)
+	rc := New()
+	rc.Environment.Python.CondaDependencies = cd
+	err = rc.Save(proj, "x.runconfig", nil)
+	assert.ErrorIs(t, err, conda.ErrNoPython)
+	assert.Equal(t, "runconfig: conda dependencies: Python package is missing.", err.Error())
+	assert.NoFileExists(t, filepath.Join(proj, ".azureml", "x.runconfig"))
 }

@@ -29,7 +29,9 @@
 //
 // # Limits
 //
-// As azureml-core: at most 300 MiB of files after the ignore rules, and at
+// As azureml-core: at most 300 MiB of files after the ignore rules (counting,
+// as azureml-core's check does, files that a "!" pattern re-includes below an
+// ignored directory, which the snapshot leaves out with the directory), and at
 // most 2000 files added or changed since the previous snapshot (all files
 // when there is none), with azureml-core's messages (see LimitError). Both
 // are configurable in Options.

@@ -151,3 +151,29 @@ func TestSizeReportedBeforeFileCount(t *testing.T) {
 	_, err := Take(context.Background(), dir, &Options{MaxFiles: 1, MaxSize: 1})
 	assert.ErrorIs(t, err, ErrSnapshotTooLarge, "azureml-core validates the size first")
 }
+
+// azureml-core checks the size with os.walk over every file, so a file below an ignored
+// directory that a "!" pattern re-includes counts although the snapshot leaves it out
+// (found by TestOracleLiveSnapshotTrees).
+func TestSizeLimitCountsReincludedFilesBelowIgnoredDirectories(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{".amlignore": "*\n!*.py\n"})
+	sparse(t, filepath.Join(dir, "keep.py"), 10)
+	sparse(t, filepath.Join(dir, "venv", "lib", "x.py"), 100)
+	sparse(t, filepath.Join(dir, "venv", "lib", "big.so"), 5000)
+	require.NoError(t, os.Symlink("x.py", filepath.Join(dir, "venv", "lib", "link.py")))
+
+	_, err := Take(context.Background(), dir, &Options{MaxSize: 109})
+	var le *LimitError
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, int64(110), le.Value, "keep.py and venv/lib/x.py; not big.so, not the symlink")
+
+	s := take(t, dir, &Options{MaxSize: 110})
+	assert.Equal(t, []string{"keep.py"}, paths(s))
+	assert.Equal(t, int64(10), s.TotalSize)
+
+	// Without a "!" pattern nothing below an ignored directory can count.
+	writeTree(t, dir, map[string]string{".amlignore": "venv\n"})
+	s = take(t, dir, &Options{MaxSize: 10 + int64(len("venv\n"))})
+	assert.Equal(t, []string{".amlignore", "keep.py"}, paths(s))
+}

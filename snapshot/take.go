@@ -117,7 +117,9 @@ func (c child) name() string {
 // are special files (pipes, sockets, devices) and unreadable files.
 //
 // Limit violations return a *LimitError wrapping ErrSnapshotTooLarge or
-// ErrTooManyFiles; the size is checked before any file is read.
+// ErrTooManyFiles; the size is checked before any file is read. As in
+// azureml-core, the size counts the files a "!" pattern re-includes below an
+// ignored directory, although the snapshot does not contain them.
 func Take(ctx context.Context, dir string, opts *Options) (*Snapshot, error) {
 	var o Options
 	if opts != nil {
@@ -151,7 +153,7 @@ func Take(ctx context.Context, dir string, opts *Options) (*Snapshot, error) {
 		// cold; more walkers keep more requests in flight.
 		walkers = 4 * workers
 	}
-	w := &walker{ctx: ctx, root: abs, matcher: matcher, workers: workers, walkers: walkers, exclude: excludeSet(o.Exclude)}
+	w := &walker{ctx: ctx, root: abs, matcher: matcher, reincludes: matcher.reincludes(), workers: workers, walkers: walkers, exclude: excludeSet(o.Exclude)}
 	var oldEntries map[string]*cacheEntry
 	if o.Cache != nil {
 		oldEntries = o.Cache.rootEntries(abs)
@@ -163,7 +165,9 @@ func Take(ctx context.Context, dir string, opts *Options) (*Snapshot, error) {
 	if err := w.walk(rootNode); err != nil {
 		return nil, err
 	}
-	total := w.hitBytes
+	// The size check counts what azureml's does: the files kept, plus those below ignored
+	// directories that the patterns re-include (see shadowDir).
+	total := w.hitBytes + w.shadowBytes
 	for _, n := range w.misses {
 		total += n.st.size
 	}
@@ -199,9 +203,9 @@ func Take(ctx context.Context, dir string, opts *Options) (*Snapshot, error) {
 	if o.Cache != nil {
 		w.updateCache(o.Cache, oldEntries, start)
 	}
-	if limit := o.maxSize(); limit >= 0 && s.TotalSize > limit {
+	if limit := o.maxSize(); limit >= 0 && s.TotalSize+w.shadowBytes > limit {
 		// Files grew between the walk and the hashing.
-		return nil, &LimitError{Dir: dir, Limit: limit, Value: s.TotalSize, err: ErrSnapshotTooLarge}
+		return nil, &LimitError{Dir: dir, Limit: limit, Value: s.TotalSize + w.shadowBytes, err: ErrSnapshotTooLarge}
 	}
 	if maxFiles >= 0 {
 		changed := int64(0)

@@ -17,10 +17,13 @@ type walker struct {
 	ctx     context.Context
 	root    string // absolute
 	matcher *IgnoreMatcher
-	exclude map[string]bool        // Options.Exclude
-	workers int                    // hashing goroutines
-	walkers int                    // directory-reading goroutines
-	cache   map[string]*cacheEntry // read-only
+	// reincludes: the ignore file has "!" patterns, so a file below an ignored directory
+	// can be one the patterns keep (see shadowDir).
+	reincludes bool
+	exclude    map[string]bool        // Options.Exclude
+	workers    int                    // hashing goroutines
+	walkers    int                    // directory-reading goroutines
+	cache      map[string]*cacheEntry // read-only
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -31,6 +34,7 @@ type walker struct {
 	// Results, merged from the workers under mu.
 	hits        []*cacheEntry // files whose stat matched the cache
 	hitBytes    int64
+	shadowBytes int64   // regular files below ignored directories that azureml's size check counts
 	misses      []*node // files to hash
 	links       []*node
 	dirs        int
@@ -43,6 +47,7 @@ type walker struct {
 type walkResult struct {
 	hits          []*cacheEntry
 	hitBytes      int64
+	shadowBytes   int64
 	misses, links []*node
 	dirs          int
 	skipped       []Skipped
@@ -73,6 +78,7 @@ func (w *walker) walk(root *node) error {
 			w.mu.Lock()
 			w.hits = append(w.hits, res.hits...)
 			w.hitBytes += res.hitBytes
+			w.shadowBytes += res.shadowBytes
 			w.misses = append(w.misses, res.misses...)
 			w.links = append(w.links, res.links...)
 			w.dirs += res.dirs
@@ -146,7 +152,15 @@ func (w *walker) readDir(d *node, res *walkResult) error {
 		name := sc.name(i)
 		buf = append(buf[:nameOff], name...)
 		rel := view(buf) // valid until buf changes; copied when kept
-		if w.matcher.Match(rel) || w.exclude[rel] {
+		if w.exclude[rel] {
+			continue
+		}
+		if w.matcher.Match(rel) {
+			if w.reincludes {
+				if err := w.shadowDir(h, name, rel, sc, res); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if !utf8.Valid(name) {

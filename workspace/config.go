@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 
@@ -80,10 +81,13 @@ func ReadConfig(path string) (Config, error) {
 }
 
 // FindConfig returns the configuration file FromConfig uses for path, with azureml-core's
-// search: a file path is used as is; for a directory, each combination of directory
-// (.azureml, aml_config, the directory itself) and name (config.json, project.json), in that
-// order, is looked for from path up to the root, and the first hit wins — so a
-// .azureml/config.json in a parent beats a config.json in path itself.
+// search: a leading "~" or "~user" is expanded to the home directory (as Python's
+// os.path.expanduser: $HOME for "~"); a file path is used as is; for a directory, each
+// combination of directory (.azureml, aml_config, the directory itself) and name
+// (config.json, project.json), in that order, is looked for from path up to the root, and
+// the first hit wins — so a .azureml/config.json in a parent beats a config.json in path
+// itself. A "file" is a regular file or a symlink to one (os.path.isfile): a directory,
+// pipe or socket of that name is passed over.
 func FindConfig(path string) (string, error) {
 	return FindConfigNamed(path, "")
 }
@@ -97,11 +101,11 @@ func FindConfigNamed(path, fileName string) (string, error) {
 	if fileName != "" && (filepath.Base(fileName) != fileName || fileName == "." || fileName == "..") {
 		return "", fmt.Errorf("workspace: configuration file name %q is not a file name; give a name such as config.json, or the file's path as path", fileName)
 	}
-	abs, err := filepath.Abs(path)
+	abs, err := filepath.Abs(expandUser(path))
 	if err != nil {
 		return "", fmt.Errorf("workspace: %w", err)
 	}
-	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+	if fi, err := os.Stat(abs); err == nil && fi.Mode().IsRegular() {
 		return abs, nil
 	}
 	names := configNames
@@ -110,16 +114,18 @@ func FindConfigNamed(path, fileName string) (string, error) {
 	}
 	for _, d := range configDirs {
 		for _, n := range names {
+			// Up from path as azureml's traverse_up_path_and_find_file goes: the parent is
+			// os.path.realpath(<dir>/..), so symlinks are resolved on the way up (the parent
+			// of <link>/x is the parent of the link's target's x, not the link's directory).
 			for dir := abs; ; {
 				p := filepath.Join(dir, d, n)
-				if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+				if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
 					return p, nil
 				}
-				parent := filepath.Dir(dir)
-				if parent == dir {
+				if dir == "/" {
 					break
 				}
-				dir = parent
+				dir = filepath.Dir(realPath(dir))
 			}
 		}
 	}
@@ -204,6 +210,50 @@ func (w *Workspace) WriteConfig(dir string, opts *WriteConfigOptions) (string, e
 		return "", fmt.Errorf("workspace: %w", err)
 	}
 	return p, nil
+}
+
+// realPath is Python's os.path.realpath for a clean absolute path: symlinks resolved as far
+// as the path exists, the missing rest kept as it is.
+func realPath(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	parent := filepath.Dir(p)
+	if parent == p {
+		return p
+	}
+	return filepath.Join(realPath(parent), filepath.Base(p))
+}
+
+// expandUser replaces a leading "~" (or "~user") component of path with the home directory,
+// as Python's os.path.expanduser does; path is returned unchanged when there is none or the
+// home directory is unknown.
+func expandUser(path string) string {
+	if !strings.HasPrefix(path, "~") {
+		return path
+	}
+	i := strings.IndexByte(path, '/')
+	if i < 0 {
+		i = len(path)
+	}
+	var home string
+	if name := path[1:i]; name != "" {
+		u, err := user.Lookup(name)
+		if err != nil {
+			return path
+		}
+		home = u.HomeDir
+	} else if h, ok := os.LookupEnv("HOME"); ok {
+		home = h
+	} else if u, err := user.Current(); err == nil {
+		home = u.HomeDir
+	} else {
+		return path
+	}
+	if r := strings.TrimRight(home, "/") + path[i:]; r != "" {
+		return r
+	}
+	return "/"
 }
 
 func fileExists(p string) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -58,6 +59,65 @@ func TestFindConfigSearchOrder(t *testing.T) {
 	t.Chdir(start)
 	got, _ = workspace.FindConfig("")
 	assert.Equal(t, filepath.Join(root, ".azureml", "config.json"), got)
+}
+
+// azureml goes up with os.path.realpath(<dir>/..): from <link>/x the next directory is the
+// link target's, not the link's own (found by the differential test).
+func TestFindConfigResolvesSymlinksGoingUp(t *testing.T) {
+	root := t.TempDir()
+	target := filepath.Join(root, "real", "proj")
+	require.NoError(t, os.MkdirAll(filepath.Join(target, "x"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "links"), 0o755))
+	link := filepath.Join(root, "links", "proj")
+	require.NoError(t, os.Symlink(target, link))
+	write(t, filepath.Join(root, "links", "config.json"), `{}`)
+	write(t, filepath.Join(root, "real", "config.json"), `{}`)
+
+	got, err := workspace.FindConfig(filepath.Join(link, "x"))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(root, "real", "config.json"), got)
+	// At the start the path is taken as given, unresolved.
+	write(t, filepath.Join(target, "x", "config.json"), `{}`)
+	got, err = workspace.FindConfig(filepath.Join(link, "x"))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(link, "x", "config.json"), got)
+	// A start path that does not exist: its existing part is resolved on the way up.
+	got, err = workspace.FindConfig(filepath.Join(link, "missing", "dir"))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(root, "real", "config.json"), got)
+}
+
+// os.path.isfile: a named pipe called config.json is passed over (reading it would block).
+func TestFindConfigSkipsNonRegularFiles(t *testing.T) {
+	root := t.TempDir()
+	start := filepath.Join(root, "proj")
+	require.NoError(t, os.MkdirAll(filepath.Join(start, ".azureml"), 0o755))
+	require.NoError(t, syscall.Mkfifo(filepath.Join(start, ".azureml", "config.json"), 0o644))
+	write(t, filepath.Join(root, ".azureml", "config.json"), `{}`)
+	got, err := workspace.FindConfig(start)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(root, ".azureml", "config.json"), got)
+	// Given as the path, the pipe is not used: the search starts from it as from a directory.
+	got, err = workspace.FindConfig(filepath.Join(start, ".azureml", "config.json"))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(root, ".azureml", "config.json"), got)
+}
+
+// As Workspace.from_config (os.path.expanduser): found by the differential test.
+func TestFindConfigExpandsHome(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	write(t, filepath.Join(home, "proj", ".azureml", "config.json"), `{}`)
+	for _, p := range []string{"~/proj", "~/proj/", "~/proj/sub/.."} {
+		got, err := workspace.FindConfig(p)
+		require.NoError(t, err, p)
+		assert.Equal(t, filepath.Join(home, "proj", ".azureml", "config.json"), got, p)
+	}
+	_, err := workspace.FindConfig("~")
+	assert.ErrorContains(t, err, "could not be found in "+home+" or its parent directories")
+	// "~x" is a user name; an unknown user leaves the path as it is.
+	_, err = workspace.FindConfig("~no-such-user-amlgo/proj")
+	assert.ErrorIs(t, err, workspace.ErrConfigNotFound)
 }
 
 func TestReadConfigForms(t *testing.T) {
