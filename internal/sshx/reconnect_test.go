@@ -59,7 +59,7 @@ func TestDropConnectionsImmediatelyFollowedByRun(t *testing.T) {
 // and returns a channel closed when the drop is over. Waiting for a marker the remote command
 // prints shows that its session is open and the command runs: a drop before that would
 // (correctly) be re-dialed instead of failing the command. Callers wait for the channel before
-// their next command, so that no late pass of the drop hits the new connection.
+// their next command, so that the dropped connection's processes are all gone by then.
 func dropOnceSeen(t *testing.T, ctx context.Context, srv *sshtest.Server, w *testenv.Watch, marker string) <-chan struct{} {
 	t.Helper()
 	done := make(chan struct{})
