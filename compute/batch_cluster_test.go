@@ -113,8 +113,12 @@ func TestWaitForMinNodesAndTimeout(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, c.WaitForCompletion(ctx, &WaitOptions{MinNodeCount: 1}))
 
+	// The wait reports at least one poll before it times out only if its first status request
+	// returns within the timeout: a timeout of seconds leaves room for a loaded machine, and a
+	// slower poll keeps the requests few.
+	provisioningPollInterval = 100 * time.Millisecond // restored by the fixture's cleanup
 	var out strings.Builder
-	err = c.WaitForCompletion(ctx, &WaitOptions{ShowOutput: &out, MinNodeCount: 3, Timeout: 20 * time.Millisecond})
+	err = c.WaitForCompletion(ctx, &WaitOptions{ShowOutput: &out, MinNodeCount: 3, Timeout: 3 * time.Second})
 	assert.ErrorIs(t, err, ErrWaitTimeout)
 	got := out.String()
 	assert.True(t, strings.HasPrefix(got, "SucceededWaiting for cluster to scale. 1 out of 3 nodes ready.\n."), got)

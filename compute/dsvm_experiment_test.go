@@ -19,6 +19,7 @@ import (
 	"github.com/amlgo/amlgo/compute"
 	"github.com/amlgo/amlgo/experiment"
 	"github.com/amlgo/amlgo/internal/sshx/sshtest"
+	"github.com/amlgo/amlgo/internal/testenv"
 	"github.com/amlgo/amlgo/runconfig"
 	"github.com/amlgo/amlgo/workspace"
 )
@@ -63,30 +64,44 @@ func writeSource(t *testing.T, files map[string]string) string {
 
 // TestDSVMDropConnectionMidRun kills the SSH connection (the per-connection sshd processes)
 // twice while a run streams its log: the run goes on on the VM, amlgo reconnects, and every
-// line reaches ShowOutput exactly once.
+// line reaches ShowOutput exactly once. The script stops after lines 5 and 25 until the test,
+// having seen the line and dropped the connection, opens a gate: both drops happen mid-run
+// however late the test sees the lines.
 func TestDSVMDropConnectionMidRun(t *testing.T) {
 	ctx := context.Background()
 	srv, ws, d := vmTarget(t)
 	const n = 40
-	dir := writeSource(t, map[string]string{"train.py": fmt.Sprintf(
-		"import time\nfrom azureml.core import Run\nrun = Run.get_context()\nfor i in range(%d):\n    print('line', i, flush=True)\n    run.log('i', i)\n    time.sleep(0.05)\n", n)})
+	gate := fmt.Sprintf("%s/drop-gate-%d-%d-", srv.Home, os.Getpid(), time.Now().UnixNano())
+	t.Cleanup(func() { _ = os.Remove(gate + "5"); _ = os.Remove(gate + "25") })
+	dir := writeSource(t, map[string]string{"train.py": fmt.Sprintf(`import os, time
+from azureml.core import Run
+run = Run.get_context()
+for i in range(%d):
+    print('line', i, flush=True)
+    run.log('i', i)
+    while i in (5, 25) and not os.path.exists(%q + str(i)):
+        time.sleep(0.02)
+`, n, gate)})
 	exp, err := experiment.New(ws, "drop")
 	require.NoError(t, err)
 	run, err := exp.Submit(ctx, runconfig.ScriptRunConfig{SourceDirectory: dir, Script: "train.py", RunConfig: vmRunConfig()},
 		&experiment.SubmitOptions{Target: d})
 	require.NoError(t, err)
 
-	var out lockedBuffer
+	var out testenv.Watch
 	dropped := make(chan int, 1)
 	go func() {
 		drops := 0
-		for _, at := range []string{"line 5\n", "line 25\n"} {
-			deadline := time.Now().Add(30 * time.Second)
-			for !strings.Contains(out.String(), at) && time.Now().Before(deadline) {
-				time.Sleep(5 * time.Millisecond)
+		for _, at := range []string{"5", "25"} {
+			select {
+			case <-out.Seen("line " + at + "\n"):
+				srv.DropConnections(t)
+				drops++
+			case <-time.After(testenv.Patience): // counted as a missing drop below
 			}
-			srv.DropConnections(t)
-			drops++
+			if err := os.WriteFile(gate+at, nil, 0o644); err != nil {
+				t.Error(err)
+			}
 		}
 		dropped <- drops
 	}()

@@ -39,7 +39,7 @@ func TestDSVMMPICancel(t *testing.T) {
 		return strings.TrimSpace(srv.Exec(t, `ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/ && $3 ~ /python/ && $4 == "s.py" {print $1}' |
 while read p; do [ "$(readlink /proc/$p/cwd)" = `+st.RunDir+`/wd ] && echo "$p"; done; true`))
 	}
-	require.Eventually(t, func() bool { return strings.Count(ranks(), "\n") == 1 }, 20*time.Second, 50*time.Millisecond, "two ranks run")
+	require.Eventually(t, func() bool { return strings.Count(ranks(), "\n") == 1 }, testenv.Patience, 50*time.Millisecond, "two ranks run")
 	require.NoError(t, e.Cancel(ctx))
 	obs, _, _ := computetest.Follow(t, e)
 	assert.Equal(t, "Canceled", obs.Status)

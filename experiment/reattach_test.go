@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amlgo/amlgo/experiment"
+	"github.com/amlgo/amlgo/internal/testenv"
 	"github.com/amlgo/amlgo/workspace"
 )
 
@@ -29,16 +30,20 @@ func TestSDKKilledMidRun(t *testing.T) {
 	require.NoError(t, err)
 	defer ws.Close()
 	python(t)
-	src := sourceDir(t, map[string]string{"s.py": `
-import time
+	// After line 3 the script waits for the gate file, which the test creates only once the
+	// helper is dead: the helper is killed mid-run however slowly either side goes.
+	gate := filepath.Join(t.TempDir(), "gate")
+	src := sourceDir(t, map[string]string{"s.py": fmt.Sprintf(`
+import os, time
 from azureml.core import Run
 run = Run.get_context()
 for i in range(30):
     print("line", i, flush=True)
     run.log("step", i)
-    time.sleep(0.05)
+    while i == 3 and not os.path.exists(%q):
+        time.sleep(0.02)
 print("done")
-`})
+`, gate)})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=submit-and-wait", "HELPER_WS="+dir, "HELPER_SRC="+src, "HELPER_EXPERIMENT=killed", "HELPER_PYTHON="+python(t))
 	stdout, err := cmd.StdoutPipe()
@@ -50,12 +55,13 @@ print("done")
 	require.NoError(t, err, helperErr.String())
 	runID := strings.TrimSpace(line)
 
-	// Let the helper stream part of the run, then kill it.
-	require.Eventually(t, func() bool { return strings.Contains(helperErr.String(), "line 3\n") }, 20*time.Second, 5*time.Millisecond,
+	// Let the helper stream part of the run, then kill it, then let the run go on.
+	require.Eventually(t, func() bool { return strings.Contains(helperErr.String(), "line 3\n") }, testenv.Patience, 5*time.Millisecond,
 		"the helper never streamed the run: %s", helperErr)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 	_ = cmd.Wait()
 	require.NotContains(t, helperErr.String(), "done\n", "the helper was killed before the run ended")
+	require.NoError(t, os.WriteFile(gate, nil, 0o644))
 
 	run, err := experiment.GetRun(ctx, ws, runID)
 	require.NoError(t, err)
@@ -96,7 +102,7 @@ func TestRunEndedWhileNobodyWatched(t *testing.T) {
 	require.Eventually(t, func() bool {
 		_, err := os.Stat(filepath.Join(dir, "runs", id, "azureml-setup", "exit_code"))
 		return err == nil
-	}, 20*time.Second, 20*time.Millisecond)
+	}, testenv.Patience, 20*time.Millisecond)
 
 	ws2, err := workspace.Open(dir, nil)
 	require.NoError(t, err)
@@ -135,7 +141,7 @@ func TestDriverVanished(t *testing.T) {
 		_, e1 := fmt.Sscan(string(p), &pid)
 		_, e2 := fmt.Sscan(string(g), &pgid)
 		return e1 == nil && e2 == nil
-	}, 10*time.Second, 10*time.Millisecond)
+	}, testenv.Patience, 10*time.Millisecond)
 	// Kill the driver and the script as a machine crash would: no exit code is written.
 	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)

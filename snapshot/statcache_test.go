@@ -75,16 +75,37 @@ func TestCacheDetectsChanges(t *testing.T) {
 func TestCacheSkipsRacyFiles(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, cacheTree)
+	files := []string{"a.txt", "sub/b.txt", "sub/deeper/c.bin"}
 	cache := NewStatCache() // default window: files written just now are racy
 	take(t, dir, &Options{Cache: cache})
 	assert.Zero(t, cache.Len(), "files modified within the racy window are not cached")
 
-	old := time.Now().Add(-time.Hour)
-	cache = &StatCache{racyWindow: time.Second, racyWindowSet: true}
-	for _, p := range []string{"a.txt", "sub/b.txt", "sub/deeper/c.bin"} {
-		require.NoError(t, os.Chtimes(filepath.Join(dir, p), old, old))
+	// The window reaches back from the start of a Take. Instead of sleeping until the files'
+	// times have aged past a real window, the test moves the window: a window w seen d later
+	// is a window w-d now, so a negative window stands for a Take that comes after the window.
+	window := func(w time.Duration) *StatCache { return &StatCache{racyWindow: w, racyWindowSet: true} }
+	chtimes := func(mtime time.Time) {
+		for _, p := range files {
+			require.NoError(t, os.Chtimes(filepath.Join(dir, p), mtime, mtime))
+		}
 	}
-	time.Sleep(1100 * time.Millisecond) // let the ctimes age past the window
+
+	// Old mtimes, but Chtimes set the ctimes to now: a recent ctime alone makes a file racy.
+	chtimes(time.Now().Add(-time.Hour))
+	cache = window(time.Minute)
+	take(t, dir, &Options{Cache: cache})
+	assert.Zero(t, cache.Len(), "a ctime within the window is racy")
+	// The same files taken after the window has passed.
+	cache = window(-time.Second)
+	take(t, dir, &Options{Cache: cache})
+	assert.Equal(t, 3, cache.Len())
+
+	// A recent mtime alone (here one in the future, an hour past the ctime) is racy too.
+	chtimes(time.Now().Add(time.Hour))
+	cache = window(-time.Second)
+	take(t, dir, &Options{Cache: cache})
+	assert.Zero(t, cache.Len(), "an mtime within the window is racy")
+	cache = window(-2 * time.Hour)
 	take(t, dir, &Options{Cache: cache})
 	assert.Equal(t, 3, cache.Len())
 }

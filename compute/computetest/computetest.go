@@ -58,7 +58,7 @@ func Follow(t testing.TB, exec compute.Execution) (*compute.Observation, string,
 	var cur compute.Cursor
 	var log bytes.Buffer
 	var recs []compute.Record
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(3 * testenv.Patience)
 	for time.Now().Before(deadline) {
 		obs, err := exec.Observe(context.Background(), cur)
 		require.NoError(t, err)
@@ -137,7 +137,7 @@ func TestTarget(t *testing.T, target compute.ComputeTarget) {
 		require.Eventually(t, func() bool {
 			obs, err := e.Observe(ctx, compute.Cursor{})
 			return err == nil && obs.Status == "Running" && len(obs.Logs) > 0
-		}, 20*time.Second, 10*time.Millisecond)
+		}, testenv.Patience, 10*time.Millisecond)
 		require.NoError(t, e.Cancel(ctx))
 		obs, _, _ := Follow(t, e)
 		assert.Equal(t, "Canceled", obs.Status)

@@ -109,7 +109,7 @@ func runEnv(p Paths, runID string, extra ...string) []string {
 }
 
 // newRunDir lays out a fresh run directory with the wrapper and the shim installed.
-func newRunDir(t *testing.T) Paths {
+func newRunDir(t testing.TB) Paths {
 	t.Helper()
 	p := Layout(filepath.Join(t.TempDir(), "run"))
 	require.NoError(t, os.MkdirAll(p.WorkDir, 0o755))
@@ -119,7 +119,7 @@ func newRunDir(t *testing.T) Paths {
 }
 
 // startWrapper starts the wrapper detached (own session), from an unrelated cwd.
-func startWrapper(t *testing.T, p Paths, opts *CommandOptions, env []string, argv ...string) *exec.Cmd {
+func startWrapper(t testing.TB, p Paths, opts *CommandOptions, env []string, argv ...string) *exec.Cmd {
 	t.Helper()
 	args := p.Command(argv, opts)
 	cmd := exec.Command(args[0], args[1:]...)
@@ -179,7 +179,7 @@ func sessionMembers(sid int) []int {
 }
 
 // waitExit waits for the wrapper process and returns its exit code.
-func waitExit(t *testing.T, cmd *exec.Cmd, limit time.Duration) int {
+func waitExit(t testing.TB, cmd *exec.Cmd, limit time.Duration) int {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -208,7 +208,7 @@ type wrapperState struct {
 	Log       string
 }
 
-func readState(t *testing.T, p Paths) wrapperState {
+func readState(t testing.TB, p Paths) wrapperState {
 	t.Helper()
 	var s wrapperState
 	b, err := os.ReadFile(p.ExitCode)
@@ -242,7 +242,7 @@ func readState(t *testing.T, p Paths) wrapperState {
 }
 
 // waitFor polls cond every 10 ms until it holds or limit passes.
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {
@@ -286,7 +286,7 @@ func alive(pid int) bool {
 }
 
 // groupMembers lists the live (non-zombie) processes of process group pgid.
-func groupMembers(t *testing.T, pgid int) []int {
+func groupMembers(t testing.TB, pgid int) []int {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
 	require.NoError(t, err)
@@ -305,9 +305,9 @@ func groupMembers(t *testing.T, pgid int) []int {
 
 // readPIDFile reads a pid file, waiting for it to appear (child_pgid is written right after
 // the fork, so a fast script may print before it exists).
-func readPIDFile(t *testing.T, path string) int {
+func readPIDFile(t testing.TB, path string) int {
 	t.Helper()
-	waitFor(t, 5*time.Second, path, func() bool { _, err := os.Stat(path); return err == nil })
+	waitFor(t, testenv.Patience, path, func() bool { _, err := os.Stat(path); return err == nil })
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	pid, err := ParsePID(b)

@@ -95,7 +95,7 @@ func TestLocalIdentityOfZombieAndReused(t *testing.T) {
 	require.NoError(t, cmd.Start())
 	pid := cmd.Process.Pid
 	// Wait (without reaping) until it is a zombie: its stat entry stays, with state Z.
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(testenv.Patience)
 	for {
 		b, err := os.ReadFile(ProcStatPath(pid))
 		require.NoError(t, err)
@@ -137,7 +137,7 @@ func TestProcFuncsAgreeWithGo(t *testing.T) {
 			testenv.SkipOrFail(t, shell+" not installed")
 		}
 		t.Run(shell, func(t *testing.T) {
-			script := ProcFuncs + `sleep 30 & p=$!
+			script := ProcFuncs + `sleep 1000 & p=$! # killed below; never ends by itself, however slow the test
 _amlgo_identity "$p"
 read -r line
 _amlgo_is "$p" $line && echo alive || echo dead

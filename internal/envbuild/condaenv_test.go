@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amlgo/amlgo/conda"
+	"github.com/amlgo/amlgo/internal/testenv"
 )
 
 // testSpec is a system-managed spec whose pip packages are pkgs.
@@ -279,21 +280,34 @@ func TestPrepareRemovesStalePrefix(t *testing.T) {
 func TestPrepareCancelDuringBuild(t *testing.T) {
 	clearToolEnv(t)
 	root := t.TempDir()
-	kit := newFakeToolKit(t, filepath.Join(root, "tools"), fakeTool{name: "micromamba", sleep: "30"})
+	kit := newFakeToolKit(t, filepath.Join(root, "tools"), fakeTool{name: "micromamba", sleep: "300"})
 	cache := filepath.Join(root, "cache")
 	spec := testSpec(t, "numpy")
 
+	// Cancel once the tool runs: it prints "Transaction: solving" just before its long sleep.
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(300*time.Millisecond, cancel)
-	start := time.Now()
-	_, err := Prepare(ctx, spec, &Options{CacheDir: cache, LookPath: kit.lookPath})
+	defer cancel()
+	var log testenv.Watch
+	var canceledAt time.Time
+	go func() {
+		select {
+		case <-log.Seen("Transaction: solving"):
+			canceledAt = time.Now()
+			cancel()
+		case <-time.After(testenv.Patience):
+			cancel() // the tool never started: the test fails below on the missing line
+		}
+	}()
+	_, err := Prepare(ctx, spec, &Options{CacheDir: cache, ControlLog: &log, LookPath: kit.lookPath})
 	require.ErrorIs(t, err, context.Canceled)
-	assert.Less(t, time.Since(start), 5*time.Second, "the tool is killed, not waited for")
+	require.Contains(t, log.String(), "Transaction: solving", "canceled before the tool ran")
+	// Soon after the cancel, not after the tool's 300 s.
+	assert.Less(t, time.Since(canceledAt), 60*time.Second, "the tool is killed, not waited for")
 	assert.NoDirExists(t, filepath.Join(cache, "azureml_"+spec.Conda.Hash()))
 
 	// The lock was released: a later build proceeds at once.
 	kit.write(t, fakeTool{name: "micromamba", sleep: "0"})
-	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx2, cancel2 := context.WithTimeout(context.Background(), testenv.Patience)
 	defer cancel2()
 	p, err := Prepare(ctx2, spec, &Options{CacheDir: cache, LookPath: kit.lookPath})
 	require.NoError(t, err)

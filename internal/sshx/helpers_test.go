@@ -12,6 +12,7 @@ import (
 
 	"github.com/amlgo/amlgo/internal/sshx"
 	"github.com/amlgo/amlgo/internal/sshx/sshtest"
+	"github.com/amlgo/amlgo/internal/testenv"
 )
 
 // syncBuffer is a goroutine-safe bytes.Buffer for capturing logs.
@@ -48,7 +49,7 @@ func testCtx(t *testing.T, d time.Duration) context.Context {
 // dial dials cfg and closes the client at cleanup.
 func dial(t *testing.T, cfg sshx.Config) *sshx.Client {
 	t.Helper()
-	c, err := sshx.Dial(testCtx(t, 20*time.Second), cfg)
+	c, err := sshx.Dial(testCtx(t, testenv.Patience), cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	return c

@@ -16,6 +16,7 @@ import (
 
 	"github.com/amlgo/amlgo/internal/sshx"
 	"github.com/amlgo/amlgo/internal/sshx/sshtest"
+	"github.com/amlgo/amlgo/internal/testenv"
 )
 
 // clientPort returns the client-side TCP port of the connection a command runs over.
@@ -34,7 +35,7 @@ func TestDropConnectionsThenRunRedials(t *testing.T) {
 	before := clientPort(t, ctx, c)
 
 	srv.DropConnections(t)
-	require.Eventually(t, func() bool { return !c.Connected() }, 5*time.Second, 10*time.Millisecond,
+	require.Eventually(t, func() bool { return !c.Connected() }, testenv.Patience, 10*time.Millisecond,
 		"drop not noticed")
 	after := clientPort(t, ctx, c)
 	assert.NotEqual(t, before, after, "a new connection was dialed")
@@ -54,14 +55,32 @@ func TestDropConnectionsImmediatelyFollowedByRun(t *testing.T) {
 	}
 }
 
+// dropOnceSeen drops srv's connections as soon as marker has been written to w (or ctx ends),
+// and returns a channel closed when the drop is over. Waiting for a marker the remote command
+// prints shows that its session is open and the command runs: a drop before that would
+// (correctly) be re-dialed instead of failing the command. Callers wait for the channel before
+// their next command, so that the dropped connection's processes are all gone by then.
+func dropOnceSeen(t *testing.T, ctx context.Context, srv *sshtest.Server, w *testenv.Watch, marker string) <-chan struct{} {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-w.Seen(marker):
+			srv.DropConnections(t)
+		case <-ctx.Done():
+		}
+	}()
+	return done
+}
+
 func TestRunInterruptedByDropIsConnLost(t *testing.T) {
 	srv, c := startServer(t)
-	ctx := testCtx(t, 30*time.Second)
-	go func() {
-		time.Sleep(300 * time.Millisecond)
-		srv.DropConnections(t)
-	}()
-	err := c.Run(ctx, "sleep 20", nil, nil, nil)
+	ctx := testCtx(t, 2*testenv.Patience)
+	var started testenv.Watch
+	dropped := dropOnceSeen(t, ctx, srv, &started, "started\n")
+	err := c.Run(ctx, "echo started; sleep 60", nil, &started, nil)
+	<-dropped
 	require.Error(t, err)
 	assert.ErrorIs(t, err, sshx.ErrConnLost)
 	assert.True(t, sshx.IsConnLost(err))
@@ -73,21 +92,19 @@ func TestRunInterruptedByDropIsConnLost(t *testing.T) {
 
 func TestRetry(t *testing.T) {
 	srv, c := startServer(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := testCtx(t, 2*testenv.Patience)
 	var attempts atomic.Int32
-	go func() {
-		time.Sleep(300 * time.Millisecond)
-		srv.DropConnections(t)
-	}()
+	var first testenv.Watch
+	dropped := dropOnceSeen(t, ctx, srv, &first, "started\n")
 	var out []byte
 	err := c.Retry(ctx, func() error {
-		n := attempts.Add(1)
-		cmd := "echo done"
-		if n == 1 {
-			cmd = "sleep 20; echo done"
+		if attempts.Add(1) == 1 {
+			// Cut off by the drop once it has started: ErrConnLost, so Retry calls again.
+			return c.Run(ctx, "echo started; sleep 60; echo done", nil, &first, nil)
 		}
+		<-dropped
 		var err error
-		out, err = c.Output(ctx, cmd)
+		out, err = c.Output(ctx, "echo done")
 		return err
 	})
 	require.NoError(t, err)
@@ -112,7 +129,9 @@ func TestRetry(t *testing.T) {
 		start := time.Now()
 		err := c.Retry(rctx, func() error { return sshx.ErrConnLost })
 		require.Error(t, err)
-		assert.Less(t, time.Since(start), 3*time.Second)
+		// Unbounded, Retry would go on until the test's ctx (minutes): stopping within seconds of
+		// rctx's end is the property, with room for a loaded machine.
+		assert.Less(t, time.Since(start), 15*time.Second)
 	})
 }
 
@@ -130,7 +149,7 @@ func TestRedialWaitsForServerToComeBack(t *testing.T) {
 	srv, c := startServer(t)
 	ctx := testCtx(t, 30*time.Second)
 	srv.Signal(t, syscall.SIGKILL)
-	require.Eventually(t, func() bool { return !c.Connected() }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return !c.Connected() }, testenv.Patience, 10*time.Millisecond)
 
 	// Block new connections: make the listener stop accepting (SIGSTOP it).
 	listenerStopped := stopListener(t, srv)
@@ -139,7 +158,8 @@ func TestRedialWaitsForServerToComeBack(t *testing.T) {
 	start := time.Now()
 	_, err := c.Output(short, "true")
 	require.Error(t, err)
-	assert.Less(t, time.Since(start), 3*time.Second)
+	// Not bounded by short, the re-dial would back off for ReconnectTimeout (2 min).
+	assert.Less(t, time.Since(start), 15*time.Second)
 	listenerStopped()
 
 	out, err := c.Output(ctx, "echo up")
@@ -164,23 +184,32 @@ func stopListener(t *testing.T, srv *sshtest.Server) func() {
 }
 
 func TestKeepAliveDetectsDeadConnection(t *testing.T) {
-	srv := sshtest.Start(t)
-	ctx := testCtx(t, 30*time.Second)
+	// sshd at LogLevel DEBUG logs every keepalive request it receives: the test waits for them.
+	srv := sshtest.StartWith(t, &sshtest.Options{LogLevel: "DEBUG"})
+	ctx := testCtx(t, 2*testenv.Patience)
 	log, buf := testLogger()
 	cfg := srv.Config()
-	cfg.KeepAlive = 200 * time.Millisecond
+	cfg.KeepAlive = 500 * time.Millisecond
 	cfg.Logger = log
 	c := dial(t, cfg)
 	_, err := c.Output(ctx, "true")
 	require.NoError(t, err)
-	time.Sleep(500 * time.Millisecond) // a few keepalives are answered
-	require.True(t, c.Connected())
+	// The client sends a keepalive only after the previous one was answered: once the server
+	// has seen the fourth, three were answered, and the connection they kept alive is up.
+	require.Eventually(t, func() bool {
+		return strings.Count(srv.Log(), "rtype keepalive@openssh.com want_reply 1") >= 4
+	}, testenv.Patience, 20*time.Millisecond, "keepalives not sent")
+	require.True(t, c.Connected(), "answered keepalives keep the connection")
 
 	srv.Signal(t, syscall.SIGSTOP)
 	t.Cleanup(func() { srv.Signal(t, syscall.SIGCONT) })
 	start := time.Now()
-	require.Eventually(t, func() bool { return !c.Connected() }, 3*time.Second, 10*time.Millisecond)
-	assert.Less(t, time.Since(start), 1500*time.Millisecond)
+	require.Eventually(t, func() bool { return !c.Connected() }, testenv.Patience, 10*time.Millisecond)
+	// Three unanswered 500 ms intervals, ~2 s: well under the 45 s or more the default 15 s
+	// interval would take, which is what this bound tells apart.
+	took := time.Since(start)
+	t.Logf("dead connection detected after %v", took)
+	assert.Less(t, took, 20*time.Second)
 	assert.Contains(t, buf.String(), "keepalive")
 
 	srv.Signal(t, syscall.SIGKILL) // the hung connection's processes
@@ -204,7 +233,8 @@ func TestUnreachable(t *testing.T) {
 			start := time.Now()
 			_, err := sshx.Dial(ctx, cfg)
 			require.Error(t, err)
-			assert.Less(t, time.Since(start), time.Second)
+			// Refused at once: no wait for the 15 s DialTimeout, no re-dial.
+			assert.Less(t, time.Since(start), 10*time.Second)
 			assert.Contains(t, err.Error(), "127.0.0.1:"+strconv.Itoa(p))
 			assert.True(t, strings.HasPrefix(err.Error(), "sshx: "), err.Error())
 			assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "%v", err)
@@ -219,7 +249,7 @@ func TestUnreachable(t *testing.T) {
 		start := time.Now()
 		_, err := sshx.Dial(dctx, cfg)
 		require.Error(t, err)
-		assert.Less(t, time.Since(start), 1500*time.Millisecond)
+		assert.Less(t, time.Since(start), 10*time.Second, "bounded by ctx (1 s), not DialTimeout (15 s)")
 		t.Logf("blackhole: %v after %v", err, time.Since(start))
 	})
 
@@ -235,7 +265,7 @@ func TestUnreachable(t *testing.T) {
 		_, err := sshx.Dial(dctx, cfg)
 		require.Error(t, err)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
-		assert.Less(t, time.Since(start), 1500*time.Millisecond)
+		assert.Less(t, time.Since(start), 10*time.Second, "bounded by ctx (1 s), not DialTimeout (15 s)")
 		assert.Greater(t, time.Since(start), 900*time.Millisecond)
 	})
 
@@ -246,7 +276,7 @@ func TestUnreachable(t *testing.T) {
 		start := time.Now()
 		_, err := sshx.Dial(ctx, cfg)
 		require.Error(t, err)
-		assert.Less(t, time.Since(start), 1200*time.Millisecond)
+		assert.Less(t, time.Since(start), 10*time.Second, "bounded by DialTimeout (500 ms), not its 15 s default")
 	})
 
 	t.Run("blackhole bounded by DialTimeout", func(t *testing.T) {
@@ -256,7 +286,7 @@ func TestUnreachable(t *testing.T) {
 		start := time.Now()
 		_, err := sshx.Dial(ctx, cfg)
 		require.Error(t, err)
-		assert.Less(t, time.Since(start), 1500*time.Millisecond)
+		assert.Less(t, time.Since(start), 10*time.Second, "bounded by DialTimeout (500 ms), not its 15 s default")
 	})
 
 	t.Run("server that never speaks SSH", func(t *testing.T) {
@@ -280,7 +310,7 @@ func TestUnreachable(t *testing.T) {
 		_, err = sshx.Dial(dctx, cfg)
 		require.Error(t, err)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
-		assert.Less(t, time.Since(start), 1500*time.Millisecond)
+		assert.Less(t, time.Since(start), 10*time.Second, "bounded by ctx (500 ms), not DialTimeout (15 s)")
 	})
 }
 

@@ -19,11 +19,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amlgo/amlgo/internal/sshx"
+	"github.com/amlgo/amlgo/internal/testenv"
 )
 
 func TestRun(t *testing.T) {
 	srv, c := startServer(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := testCtx(t, 5*testenv.Patience)
 
 	t.Run("stdout stderr stdin", func(t *testing.T) {
 		var stdout, stderr bytes.Buffer
@@ -87,22 +88,23 @@ func TestRun(t *testing.T) {
 		marker := fmt.Sprintf("amlgo-cancel-%d", time.Now().UnixNano())
 		pattern := sshx.Quote("[a]" + marker[1:]) // does not match the pgrep's own shell
 		rctx, cancel := context.WithCancel(ctx)
-		var stdout bytes.Buffer
-		go func() {
-			// Cancel once the command has started.
-			for !strings.Contains(srv.Exec(t, "pgrep -f "+pattern+" || true"), "\n") {
-				time.Sleep(20 * time.Millisecond)
-			}
-			cancel()
-		}()
+		defer cancel()
+		errc := make(chan error, 1)
+		go func() { errc <- c.Run(rctx, "exec -a "+marker+" sleep 60", nil, nil, nil) }()
+		// Cancel once the remote sleep runs.
+		require.Eventually(t, func() bool {
+			return strings.Contains(srv.Exec(t, "pgrep -f "+pattern+" || true"), "\n")
+		}, testenv.Patience, 20*time.Millisecond, "remote sleep never started")
 		start := time.Now()
-		err := c.Run(rctx, "exec -a "+marker+" sleep 60", nil, &stdout, nil)
+		cancel()
+		err := <-errc
 		require.ErrorIs(t, err, context.Canceled)
-		assert.Less(t, time.Since(start), 10*time.Second)
+		// Run returns soon after ctx ends, not when the 60 s sleep does.
+		assert.Less(t, time.Since(start), 20*time.Second)
 		assert.False(t, sshx.IsConnLost(err))
 		require.Eventually(t, func() bool {
 			return srv.Exec(t, "pgrep -f "+pattern+" || true") == ""
-		}, 5*time.Second, 50*time.Millisecond, "remote sleep still running")
+		}, testenv.Patience, 50*time.Millisecond, "remote sleep still running")
 		// The connection is still usable.
 		out, err := c.Output(ctx, "echo still-ok")
 		require.NoError(t, err)
@@ -113,9 +115,10 @@ func TestRun(t *testing.T) {
 		dctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer cancel()
 		start := time.Now()
-		err := c.Run(dctx, "sleep 30", nil, nil, nil)
+		err := c.Run(dctx, "sleep 60", nil, nil, nil)
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		assert.Less(t, time.Since(start), 3*time.Second)
+		// Soon after the deadline, not when the 60 s sleep ends.
+		assert.Less(t, time.Since(start), 20*time.Second)
 	})
 
 	t.Run("concurrent use", func(t *testing.T) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/amlgo/amlgo/internal/testenv"
 )
 
 // newStore opens a store in a fresh temporary directory, closed at cleanup.
@@ -144,17 +147,32 @@ func lockDB(t *testing.T, dir string) (unlock func()) {
 
 func TestWriteRetriesWhileBusy(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir, &Options{BusyTimeout: time.Millisecond})
+	var log testenv.Watch
+	logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := Open(dir, &Options{BusyTimeout: time.Millisecond, Logger: logger})
 	require.NoError(t, err)
 	defer s.Close()
 	ctx := context.Background()
 
+	// The lock is released once the write has been refused twice and is retrying, however
+	// long that takes: the write then goes through.
+	const retrying = `msg="store: database busy, retrying" attempt=2 `
 	unlock := lockDB(t, dir)
-	timer := time.AfterFunc(300*time.Millisecond, unlock)
-	defer timer.Stop()
-	start := time.Now()
+	released := make(chan struct{})
+	go func() {
+		defer close(released)
+		select {
+		case <-log.Seen(retrying):
+		case <-time.After(testenv.Patience):
+		}
+		unlock()
+	}()
 	require.NoError(t, s.CreateRun(ctx, Run{ID: "r", Experiment: "e"}))
-	assert.GreaterOrEqual(t, time.Since(start), 250*time.Millisecond)
+	<-released
+	assert.Contains(t, log.String(), retrying, "the write waited for the lock")
+	got, err := s.GetRun(ctx, "r")
+	require.NoError(t, err)
+	assert.Equal(t, "e", got.Experiment)
 
 	unlock2 := lockDB(t, dir)
 	defer unlock2()

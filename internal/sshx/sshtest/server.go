@@ -10,12 +10,10 @@
 package sshtest
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -70,10 +68,27 @@ type Server struct {
 	waited chan struct{}
 }
 
+// Options tune a Server started with StartWith. The zero value is Start's setup.
+type Options struct {
+	// LogLevel is sshd's LogLevel (default VERBOSE). DEBUG logs, among much else, every global
+	// request a connection receives, such as the client's keepalive@openssh.com.
+	LogLevel string
+}
+
 // Start starts sshd in the foreground (-D) as a child of the test process and
 // stops it (and every connection it serves) in t.Cleanup.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return StartWith(t, nil)
+}
+
+// StartWith is Start with options; o may be nil.
+func StartWith(t testing.TB, o *Options) *Server {
+	t.Helper()
+	logLevel := "VERBOSE"
+	if o != nil && o.LogLevel != "" {
+		logLevel = o.LogLevel
+	}
 	if os.Geteuid() != 0 {
 		testenv.SkipOrFail(t, "sshtest: needs root to run sshd and manage the test user")
 	}
@@ -106,7 +121,7 @@ func Start(t testing.TB) *Server {
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
 		port := freePort(t)
-		if lastErr = s.start(t, port, authKeys); lastErr == nil {
+		if lastErr = s.start(t, port, authKeys, logLevel); lastErr == nil {
 			break
 		}
 	}
@@ -120,7 +135,7 @@ func Start(t testing.TB) *Server {
 }
 
 // start writes sshd_config for port and runs sshd until it accepts connections.
-func (s *Server) start(t testing.TB, port int, authKeys string) error {
+func (s *Server) start(t testing.TB, port int, authKeys, logLevel string) error {
 	cfgPath := filepath.Join(s.Dir, "sshd_config")
 	logPath := filepath.Join(s.Dir, "sshd.log")
 	cfg := fmt.Sprintf(`Port %d
@@ -141,8 +156,8 @@ MaxStartups 100
 MaxSessions 100
 MaxAuthTries 10
 Subsystem sftp %s
-LogLevel VERBOSE
-`, port, filepath.Join(s.Dir, "host_ed25519"), authKeys, User, SFTPServerPath)
+LogLevel %s
+`, port, filepath.Join(s.Dir, "host_ed25519"), authKeys, User, SFTPServerPath, logLevel)
 	writeFile(t, cfgPath, []byte(cfg), 0o644)
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
 		return err
@@ -159,7 +174,7 @@ LogLevel VERBOSE
 	waited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(waited) }()
 	addr := net.JoinHostPort(s.Host, strconv.Itoa(port))
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(testenv.Patience)
 	for {
 		select {
 		case <-waited:
@@ -174,7 +189,7 @@ LogLevel VERBOSE
 		if time.Now().After(deadline) {
 			_ = cmd.Process.Kill()
 			<-waited
-			return errors.New("sshd did not accept connections within 10s")
+			return fmt.Errorf("sshd did not accept connections within %v", testenv.Patience)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -185,8 +200,8 @@ LogLevel VERBOSE
 
 // stop kills the connections and the listener.
 func (s *Server) stop() {
-	s.signalConnections(syscall.SIGCONT) // in case a test left them stopped
-	s.signalConnections(syscall.SIGKILL)
+	_ = s.signalConnections(syscall.SIGCONT) // in case a test left them stopped
+	_ = s.signalConnections(syscall.SIGKILL)
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.waited:
@@ -214,42 +229,108 @@ func (s *Server) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.
 // ListenerPID returns the process id of the listening sshd.
 func (s *Server) ListenerPID() int { return s.cmd.Process.Pid }
 
-// ConnPIDs returns the process ids serving connections: every descendant of
+// ConnPIDs returns the live process ids serving connections: every descendant of
 // the listening sshd (per-connection monitors, their unprivileged children
-// and the commands they run).
+// and the commands they run), zombies excepted.
 func (s *Server) ConnPIDs(t testing.TB) []int {
 	t.Helper()
-	return descendants(s.cmd.Process.Pid)
+	tab := readProcs()
+	var out []int
+	for _, pid := range tab.descendants(s.cmd.Process.Pid) {
+		if !tab[pid].zombie {
+			out = append(out, pid)
+		}
+	}
+	return out
 }
 
-// Signal sends sig to every process serving a connection (see ConnPIDs), but
-// not to the listener. SIGSTOP makes connections hang without closing them
-// (SIGCONT resumes them).
+// Signal sends sig to every process serving a connection that exists when it is
+// called, but not to the listener. SIGSTOP makes connections hang without
+// closing them (SIGCONT resumes them); SIGKILL drops them (see DropConnections).
 func (s *Server) Signal(t testing.TB, sig syscall.Signal) {
 	t.Helper()
-	s.signalConnections(sig)
-}
-
-func (s *Server) signalConnections(sig syscall.Signal) {
-	for _, pid := range descendants(s.cmd.Process.Pid) {
-		_ = syscall.Kill(pid, sig)
+	if err := s.signalConnections(sig); err != nil {
+		t.Errorf("sshtest: %v", err) // Errorf: Signal may be called from any goroutine
 	}
 }
 
-// DropConnections kills (SIGKILL) every per-connection sshd process and what
-// it runs, but not the listener: clients see their connection drop and can
-// connect again.
+// DropConnections kills (SIGKILL) every process serving a connection that exists
+// when it is called, and what it runs, but not the listener, and returns once
+// they are all dead: clients see their connection drop and can connect again, and
+// no connection made after DropConnections returns is touched. It may be called
+// from any goroutine.
 func (s *Server) DropConnections(t testing.TB) {
 	t.Helper()
-	for i := 0; i < 3; i++ { // children forked while we were killing get caught by the next pass
-		pids := descendants(s.cmd.Process.Pid)
-		if len(pids) == 0 {
-			return
+	s.Signal(t, syscall.SIGKILL)
+}
+
+// signalConnections signals the connections' processes: the listener's
+// descendants when it is called and, as long as new ones turn up, the processes in
+// their sessions and their descendants. A process forked just as its parent was
+// signaled is no longer a descendant of the listener once the parent dies, but it
+// stays in its session: sshd's per-connection monitor starts a session that its
+// unprivileged child (which holds the client's socket) shares. For SIGKILL it
+// waits (up to testenv.Patience) until every process it signaled is dead.
+func (s *Server) signalConnections(sig syscall.Signal) error {
+	listener := s.cmd.Process.Pid
+	tab := readProcs()
+	own := tab[listener].sid // the test's own session, never a connection's
+	signaled := map[int]bool{}
+	sids := map[int]bool{}
+	roots := tab.descendants(listener)
+	deadline := time.Now().Add(testenv.Patience)
+	for {
+		var batch []int
+		add := func(pid int) {
+			p, ok := tab[pid]
+			if !ok || p.zombie || signaled[pid] || pid == listener {
+				return
+			}
+			batch = append(batch, pid)
+			signaled[pid] = true
+			if p.sid != own && p.sid > 1 {
+				sids[p.sid] = true
+			}
 		}
-		for _, pid := range pids {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+		for _, pid := range roots {
+			add(pid)
 		}
-		time.Sleep(20 * time.Millisecond)
+		// Processes in known sessions, or whose parent was signaled, and their descendants.
+		for pid, p := range tab {
+			if pid != listener && (sids[p.sid] || signaled[p.ppid]) && !signaled[pid] {
+				add(pid)
+				for _, d := range tab.descendants(pid) {
+					add(d)
+				}
+			}
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, pid := range batch {
+			_ = syscall.Kill(pid, sig)
+		}
+		if sig == syscall.SIGKILL {
+			for {
+				tab = readProcs()
+				alive := 0
+				for pid := range signaled {
+					if p, ok := tab[pid]; ok && !p.zombie {
+						alive++
+					}
+				}
+				if alive == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					return fmt.Errorf("%d connection processes still alive %v after SIGKILL", alive, testenv.Patience)
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+		} else {
+			tab = readProcs()
+		}
+		roots = nil
 	}
 }
 
@@ -276,21 +357,52 @@ func (s *Server) Log() string {
 	return string(b)
 }
 
-// descendants returns the pids of all descendants of root, parents first.
-func descendants(root int) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	children := map[int][]int{}
+// procInfo is what signalConnections needs of a process.
+type procInfo struct {
+	ppid, sid int
+	zombie    bool
+}
+
+// procMap maps the pids of all processes to their parent, session and state.
+type procMap map[int]procInfo
+
+// readProcs reads /proc/<pid>/stat of every process.
+func readProcs() procMap {
+	entries, _ := os.ReadDir("/proc")
+	tab := procMap{}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		if ppid, ok := parentPID(pid); ok {
-			children[ppid] = append(children[ppid], pid)
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // gone meanwhile
 		}
+		// pid (comm) state ppid pgrp session ...; comm may contain spaces and parentheses.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 4 {
+			continue
+		}
+		ppid, err1 := strconv.Atoi(f[1])
+		sid, err2 := strconv.Atoi(f[3])
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		tab[pid] = procInfo{ppid: ppid, sid: sid, zombie: f[0] == "Z" || f[0] == "X"}
+	}
+	return tab
+}
+
+// descendants returns the pids of all descendants of root, parents first.
+func (tab procMap) descendants(root int) []int {
+	children := map[int][]int{}
+	for pid, p := range tab {
+		children[p.ppid] = append(children[p.ppid], pid)
 	}
 	var out []int
 	queue := []int{root}
@@ -303,23 +415,6 @@ func descendants(root int) []int {
 		}
 	}
 	return out
-}
-
-// parentPID reads the PPid of pid from /proc/<pid>/status.
-func parentPID(pid int) (int, bool) {
-	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "PPid:"); ok {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			return n, err == nil
-		}
-	}
-	return 0, false
 }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
