@@ -197,7 +197,10 @@ func TestFromConfigOracle(t *testing.T) {
 			path, err := workspace.FindConfig(c.Path)
 			if want.Path == nil {
 				require.Error(t, err, "azureml found nothing: %s", want.Error)
-				assert.Equal(t, "workspace: configuration file not found: "+want.Error, err.Error())
+				// azureml's message, then (a deliberate addition) what amlgo looked for.
+				got, looked, _ := strings.Cut(err.Error(), " (looked for ")
+				assert.Equal(t, "workspace: configuration file not found: "+want.Error, got)
+				assert.NotEmpty(t, looked, "the message says where amlgo looked")
 				return
 			}
 			require.NoError(t, err, "azureml found %s", *want.Path)
