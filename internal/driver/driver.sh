@@ -32,8 +32,12 @@ _amlgo_logdir=$_amlgo_rundir/azureml-logs
 _amlgo_log=$_amlgo_logdir/70_driver_log.txt
 _amlgo_killfile=$_amlgo_setup/killfile
 
-mkdir -p "$_amlgo_setup" "$_amlgo_logdir" "$_amlgo_rundir/wd" || exit 2
-cd "$_amlgo_rundir/wd" || exit 2
+# AMLGO_WORKDIR moves the working directory out of the run directory (a container whose project
+# is copied in, not shared); AMLGO_COPY_BACK=1 then copies outputs/ and logs/ back into
+# <rundir>/wd before the exit code is written, so the SDK collects them as for any run.
+_amlgo_wd=${AMLGO_WORKDIR:-$_amlgo_rundir/wd}
+mkdir -p "$_amlgo_setup" "$_amlgo_logdir" "$_amlgo_rundir/wd" "$_amlgo_wd" || exit 2
+cd "$_amlgo_wd" || exit 2
 mkdir -p outputs logs || exit 2
 
 # _amlgo_put FILE VALUE: write "VALUE\n" to FILE atomically (temp file + rename).
@@ -193,6 +197,10 @@ else
 	wait "$_amlgo_watcher" 2>/dev/null
 fi
 
+if [ "${AMLGO_COPY_BACK:-}" = 1 ] && [ "$_amlgo_wd" != "$_amlgo_rundir/wd" ]; then
+	cp -R outputs logs "$_amlgo_rundir/wd/" 2>>"$_amlgo_log" ||
+		printf 'amlgo: copying outputs/ and logs/ back from %s failed\n' "$_amlgo_wd" >>"$_amlgo_log"
+fi
 _amlgo_put "$_amlgo_setup/ended_at" "$(_amlgo_now)"
 _amlgo_put "$_amlgo_setup/exit_code" "$_amlgo_status"
 exit "$_amlgo_status"

@@ -61,3 +61,15 @@ func (l *fileLock) release() error {
 	cerr := l.f.Close()
 	return errors.Join(uerr, cerr)
 }
+
+// LockFile takes an exclusive advisory lock (flock) on path, created if missing, for work that
+// other processes on this host must not do at the same time (a Docker image build); the kernel
+// releases it if the holder dies. onWait, when non-nil, is called once if the lock is busy.
+// Cancelling ctx ends the wait. The returned function releases the lock.
+func LockFile(ctx context.Context, path string, onWait func()) (unlock func(), err error) {
+	l, err := acquireFileLock(ctx, path, onWait)
+	if err != nil {
+		return nil, err
+	}
+	return func() { _ = l.release() }, nil
+}

@@ -34,6 +34,9 @@ type Observer struct {
 	Driver driver.Identity
 	// Alive reports whether the driver process still runs.
 	Alive func(ctx context.Context) (bool, error)
+	// LostReason, when set, explains a driver that is gone without an exit code (for example
+	// from its container's state); the default names the driver process.
+	LostReason func(ctx context.Context) string
 	// ConcurrentReads overlaps independent reads: worth it where each read is a network round
 	// trip (SFTP); local file reads are cheaper than the goroutines.
 	ConcurrentReads bool
@@ -328,6 +331,9 @@ func (o *Observer) observeStatus(ctx context.Context, obs *Observation) error {
 		if !ok {
 			obs.Status = "Failed"
 			obs.Reason = fmt.Sprintf("%v: the driver process (%s) ended without recording an exit code; it was killed or the machine restarted", ErrExecutionLost, o.Driver)
+			if o.LostReason != nil {
+				obs.Reason = fmt.Sprintf("%v: %s", ErrExecutionLost, o.LostReason(ctx))
+			}
 			obs.EndedAt = time.Now().UTC()
 			obs.SystemError = true
 			return nil
