@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/amlgo/amlgo/internal/dockerexec"
 	"github.com/amlgo/amlgo/runconfig"
 )
 
@@ -48,10 +49,8 @@ func checkSDKDriven(rc *runconfig.RunConfiguration, t sdkTarget) ([]string, erro
 	var warnings []string
 	ignored := func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) }
 
-	if rc.Environment.Docker.Enabled || rc.Docker.UseDocker {
-		unsupported("environment.docker.enabled (and docker.useDocker) is not supported on %s yet; set both to false to run the script "+
-			"natively, in the conda environment amlgo builds from environment.python.condaDependencies or with the interpreter of "+
-			"environment.python.interpreterPath (userManagedDependencies: true)", t.desc)
+	if dockerEnabled(rc) {
+		errs = append(errs, checkDocker(rc, t)...)
 	}
 	switch f := strings.ToLower(rc.Framework); f {
 	case "pyspark", "pysparkinteractive":
@@ -129,7 +128,7 @@ func checkSDKDriven(rc *runconfig.RunConfiguration, t sdkTarget) ([]string, erro
 		ignored("applicationEndpoints (%s) are ignored on %s: amlgo opens no endpoints", names, t.desc)
 	}
 	if v := rc.Environment.InferencingStackVersion; v != "" {
-		ignored("environment.inferencingStackVersion %q is ignored on %s: it adds an inference stack to Docker images, which amlgo does not build", v, t.desc)
+		ignored("environment.inferencingStackVersion %q is ignored on %s: it adds azureml's inference stack to an image, which amlgo's images do not include", v, t.desc)
 	}
 	if rc.AutoPrepareEnvironment != nil && !*rc.AutoPrepareEnvironment {
 		ignored("autoPrepareEnvironment is false, but amlgo prepares the environment of every run (azureml-core 1.50 ignores it too)")
@@ -177,4 +176,38 @@ func badEnvNames(rc *runconfig.RunConfiguration, shell bool) []string {
 	}
 	sort.Strings(bad)
 	return bad
+}
+
+// checkDocker checks the Docker settings of a docker-enabled run on an SDK-driven target.
+func checkDocker(rc *runconfig.RunConfiguration, t sdkTarget) []error {
+	var errs []error
+	unsupported := func(format string, args ...any) {
+		errs = append(errs, &unsupportedError{msg: "compute: " + fmt.Sprintf(format, args...)})
+	}
+	d := rc.Environment.Docker
+	if d.BuildContext != "" {
+		unsupported("environment.docker.buildContext is not supported on %s yet; put the Dockerfile's content in "+
+			"environment.docker.baseDockerfile (its build context is then empty), or build the image and set baseImage", t.desc)
+	}
+	if strings.TrimSpace(d.BaseImage) == "" && d.BaseDockerfile == "" {
+		unsupported("docker is enabled but environment.docker has neither baseImage nor baseDockerfile; set baseImage (for example %s)", runconfig.DefaultCPUImage)
+	}
+	if os := d.Platform.OS; os != "" && !strings.EqualFold(os, "linux") {
+		unsupported("environment.docker.platform.os %q is not supported on %s; amlgo runs Linux containers (set it to Linux)", os, t.desc)
+	}
+	if d.BaseImageRegistry.RegistryIdentity != nil {
+		unsupported("environment.docker.baseImageRegistry.registryIdentity (a managed identity) cannot log in from %s; "+
+			"set baseImageRegistry.username and password instead", t.desc)
+	}
+	if isMPI(rc) {
+		unsupported("communicator %s in Docker is not supported on %s yet; turn Docker off to run the MPI job natively with mpirun", rc.Communicator, t.desc)
+	}
+	_, shm, args := dockerRunSettings(rc)
+	if _, err := dockerexec.ParseShmSize(shm); err != nil {
+		unsupported("docker shmSize: %v", err)
+	}
+	if err := dockerexec.ValidateArguments(args); err != nil {
+		unsupported("%v", strings.TrimPrefix(err.Error(), dockerexec.ErrBadArguments.Error()+": "))
+	}
+	return errs
 }

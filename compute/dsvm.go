@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/amlgo/amlgo/internal/dockerexec"
 	"log/slog"
 	"sync"
 	"time"
@@ -88,8 +89,9 @@ type DSVM struct {
 	opts   DSVMOptions
 	remote *remotehost.Host // SSH side; nil for Azure-only targets
 
-	mu   sync.Mutex
-	host *HostReport // last host check
+	mu     sync.Mutex
+	host   *HostReport        // last host check
+	engine *dockerexec.Engine // the VM's Docker engine, once reached
 
 	stats remotehost.SyncStats
 }
@@ -118,6 +120,12 @@ type DSVMOptions struct {
 	// PollInterval is the suggested interval between observations of a running job.
 	// Default 100 ms.
 	PollInterval time.Duration
+	// DockerHost is the VM's Docker engine socket for docker-enabled runs ("unix:///path" or a
+	// path); default /var/run/docker.sock. amlgo reaches it over the SSH connection.
+	DockerHost string
+	// KeepContainers leaves each docker-enabled run's container (amlgo-<run id>) on the VM's
+	// engine after the run, for debugging; by default it is removed once the outputs are collected.
+	KeepContainers bool
 	// RemoteDir is amlgo's directory on the VM: absolute, or relative to the login user's
 	// home directory. Default ".azureml/amlgo".
 	RemoteDir string

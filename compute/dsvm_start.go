@@ -75,6 +75,9 @@ func (d *DSVM) Start(ctx context.Context, job *Job) (_ Execution, err error) {
 		logf("Warning: %s", w)
 	}
 
+	if dockerEnabled(rc) {
+		return d.startDocker(ctx, job, root, paths, &ctlBuf, logf)
+	}
 	if err := d.installSupport(ctx, root); err != nil {
 		logf("Installing amlgo's driver on the VM failed: %v", err)
 		return fail(err)

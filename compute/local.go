@@ -49,6 +49,12 @@ type LocalOptions struct {
 	// DisableRunContextShim leaves amlgo's azureml run-context shim off the script's PYTHONPATH,
 	// for scripts that bring their own azureml packages.
 	DisableRunContextShim bool
+	// DockerHost is the Docker engine of docker-enabled runs ("unix:///var/run/docker.sock",
+	// "tcp://host:2375"); "" = DOCKER_HOST, else /var/run/docker.sock.
+	DockerHost string
+	// KeepContainers leaves each docker-enabled run's container (amlgo-<run id>) on the engine
+	// after the run, for debugging; by default it is removed once the outputs are collected.
+	KeepContainers bool
 	// LookPath finds executables (python, conda); default exec.LookPath.
 	LookPath func(string) (string, error)
 	// Logger receives structured debug logs; nil discards them.
@@ -123,6 +129,9 @@ func (l *Local) Start(ctx context.Context, job *Job) (_ Execution, err error) {
 		logf("Warning: %s", w)
 	}
 
+	if dockerEnabled(rc) {
+		return l.startDocker(ctx, job, rd, paths, control, logf)
+	}
 	prep, err := envbuild.Prepare(ctx, envSpec(rc), &envbuild.Options{
 		CacheDir:   l.opts.EnvCacheDir,
 		ControlLog: control,
@@ -170,7 +179,10 @@ func (l *Local) Start(ctx context.Context, job *Job) (_ Execution, err error) {
 }
 
 // Reattach resumes observing a local execution from its State.
-func (l *Local) Reattach(_ context.Context, state json.RawMessage) (Execution, error) {
+func (l *Local) Reattach(ctx context.Context, state json.RawMessage) (Execution, error) {
+	if isDockerState(state) {
+		return l.reattachLocalDocker(ctx, state)
+	}
 	st, err := localexec.ParseState(state)
 	if err != nil {
 		return nil, err

@@ -73,7 +73,10 @@ func newRemoteExecution(d *DSVM, st remoteState) *remoteExecution {
 }
 
 // Reattach resumes observing a run on the VM from its State, e.g. in a new process.
-func (d *DSVM) Reattach(_ context.Context, state json.RawMessage) (Execution, error) {
+func (d *DSVM) Reattach(ctx context.Context, state json.RawMessage) (Execution, error) {
+	if isDockerState(state) {
+		return d.reattachDocker(ctx, state)
+	}
 	var st remoteState
 	if err := json.Unmarshal(state, &st); err != nil {
 		return nil, fmt.Errorf("compute: reading VM execution state: %w", err)

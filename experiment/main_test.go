@@ -44,6 +44,12 @@ func helperMain(mode string) error {
 	rc := runconfig.New()
 	rc.Environment.Python.UserManagedDependencies = true
 	rc.Environment.Python.InterpreterPath = os.Getenv("HELPER_PYTHON")
+	if img := os.Getenv("HELPER_DOCKER_IMAGE"); img != "" {
+		// In a container of that image, on the engine DOCKER_HOST names.
+		rc.Environment.Docker.Enabled = true
+		rc.Environment.Docker.BaseImage = img
+		rc.Environment.Python.InterpreterPath = "python3"
+	}
 	src := runconfig.ScriptRunConfig{SourceDirectory: os.Getenv("HELPER_SRC"), Script: "s.py", RunConfig: rc}
 	switch mode {
 	case "submit-and-wait":

@@ -85,8 +85,28 @@ func Follow(t testing.TB, exec compute.Execution) (*compute.Observation, string,
 
 // TestTarget runs the conformance suite against target. Targets that implement
 // compute.Reattacher are also checked for reattaching.
-func TestTarget(t *testing.T, target compute.ComputeTarget) {
+func TestTarget(t *testing.T, target compute.ComputeTarget) { TestTargetWith(t, target, nil) }
+
+// Options tune TestTargetWith.
+type Options struct {
+	// RunConfig is the run configuration every job starts from (for example one that runs in
+	// Docker); nil means python3 as a user-managed interpreter.
+	RunConfig *runconfig.RunConfiguration
+}
+
+// TestTargetWith is TestTarget with every job made from opts.RunConfig. opts may be nil.
+func TestTargetWith(t *testing.T, target compute.ComputeTarget, opts *Options) {
 	ctx := context.Background()
+	var base *runconfig.RunConfiguration
+	if opts != nil {
+		base = opts.RunConfig
+	}
+	Job := func(t testing.TB, id, script string, rc *runconfig.RunConfiguration) *compute.Job {
+		if rc == nil {
+			rc = base
+		}
+		return Job(t, id, script, rc)
+	}
 	t.Run("CompletesWithLogAndRecords", func(t *testing.T) {
 		script := "import os, sys\nfrom azureml.core import Run\nRun.get_context().log('a', 1)\n" +
 			"print('run', os.environ['AZUREML_RUN_ID'], os.environ['AZUREML_ARM_PROJECT_NAME'], os.environ['AZUREML_OUTPUT_DIRECTORY'])\n" +

@@ -140,3 +140,11 @@ func applyArgument(flag, value string, inline bool, cfg *container.Config, hc *c
 	}
 	return nil
 }
+
+// ValidateArguments reports the first docker.arguments flag amlgo cannot pass to the engine.
+func ValidateArguments(args []string) error {
+	var cfg container.Config
+	var hc container.HostConfig
+	var gpus bool
+	return applyArguments(args, &cfg, &hc, &gpus)
+}

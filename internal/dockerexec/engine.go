@@ -157,4 +157,6 @@ func cleanEngineText(err error) string {
 	return strings.TrimPrefix(err.Error(), "Error response from daemon: ")
 }
 
-func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}

@@ -2,6 +2,8 @@ package dockerexec
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,8 +17,13 @@ const ContainerRunDir = "/azureml-run"
 // copied in rather than shared (sharedVolumes: false).
 const ContainerWorkDir = "/azureml-wd"
 
-// ContainerName is the container of run runID.
-func ContainerName(runID string) string { return "amlgo-" + runID }
+// ContainerName is the container of run runID whose run directory is runDir on the engine's
+// host: amlgo-<run id>-<8 hex of the run directory>, unique even where two workspaces share an
+// engine and a run id.
+func ContainerName(runID, runDir string) string {
+	h := sha256.Sum256([]byte(runDir))
+	return "amlgo-" + runID + "-" + hex.EncodeToString(h[:4])
+}
 
 // Launch is what Start needs.
 type Launch struct {

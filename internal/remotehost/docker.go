@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/amlgo/amlgo/internal/driver"
+	"github.com/amlgo/amlgo/internal/sshx"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -134,4 +136,36 @@ func (s *lineSignal) Write(p []byte) (int, error) {
 			}
 		}
 	}
+}
+
+// dockerRunDirScript creates a docker run's directory on the VM: the driver wrapper copied in
+// and the control log so far appended (stdin); it prints the user's uid and gid, which the
+// container runs as so that the files it writes stay the user's. Arguments: run dir, driver.sh.
+const dockerRunDirScript = `R=$1 D=$2 S=$1/azureml-setup
+mkdir -p "$S" "$R/azureml-logs" "$R/wd" || exit 1
+cat >>"$R/azureml-logs/60_control_log.txt" || exit 1
+cp -f "$D" "$S/driver.sh" || exit 1
+echo "$(id -u) $(id -g)"
+`
+
+// PrepareDockerRunDir creates the run directory of a docker run on the VM (see driver.Paths),
+// appends control to its control log and returns the VM user's uid and gid.
+func (h *Host) PrepareDockerRunDir(ctx context.Context, root string, paths driver.Paths, control []byte) (uid, gid int, err error) {
+	cmd := "sh -c " + shQuote(dockerRunDirScript) + " amlgo-docker " +
+		sshx.QuoteArgs(paths.RunDir, path.Join(root, "driver", driverVersion, "driver.sh"))
+	out, err := h.Output(ctx, cmd, control)
+	if err != nil {
+		return 0, 0, fmt.Errorf("compute: preparing the run directory on VM target %q: %w", h.name, err)
+	}
+	if _, err := fmt.Sscanf(string(out), "%d %d", &uid, &gid); err != nil {
+		return 0, 0, fmt.Errorf("compute: preparing the run directory on VM target %q: unexpected output %q", h.name, out)
+	}
+	return uid, gid, nil
+}
+
+// WriteFileAtomic writes data to name on the VM (a temporary file, then a rename).
+func (h *Host) WriteFileAtomic(ctx context.Context, name string, data []byte) error {
+	q := shQuote(name)
+	_, err := h.Output(ctx, "cat >"+shQuote(name+".tmp")+" && mv -f "+shQuote(name+".tmp")+" "+q, data)
+	return err
 }
