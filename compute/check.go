@@ -199,7 +199,7 @@ func checkDocker(rc *runconfig.RunConfiguration, t sdkTarget) []error {
 		unsupported("environment.docker.baseImageRegistry.registryIdentity (a managed identity) cannot log in from %s; "+
 			"set baseImageRegistry.username and password instead", t.desc)
 	}
-	if isMPI(rc) {
+	if isMPI(rc) && t.vm != "" {
 		unsupported("communicator %s in Docker is not supported on %s yet; turn Docker off to run the MPI job natively with mpirun", rc.Communicator, t.desc)
 	}
 	_, shm, args := dockerRunSettings(rc)

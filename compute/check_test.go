@@ -28,9 +28,7 @@ func TestDSVMCheck(t *testing.T) {
 	rc.Environment.Docker.Enabled = true
 	_, err = d.Check(ctx, rc)
 	assert.ErrorIs(t, err, ErrUnsupported)
-	assert.EqualError(t, err, `compute: environment.docker.enabled (and docker.useDocker) is not supported on VM target "vm" yet; `+
-		`set both to false to run the script natively, in the conda environment amlgo builds from environment.python.condaDependencies `+
-		`or with the interpreter of environment.python.interpreterPath (userManagedDependencies: true)`+"\n"+
+	assert.EqualError(t, err, `compute: communicator IntelMpi in Docker is not supported on VM target "vm" yet; turn Docker off to run the MPI job natively with mpirun`+"\n"+
 		`compute: nodeCount is 2 but VM target "vm" is a single node; run multi-node jobs on an AmlCompute cluster, or set nodeCount to 1`+"\n"+
 		`compute: environment variable name "MY-VAR" cannot be set on VM target "vm"; use letters, digits and _, not starting with a digit`)
 

@@ -241,8 +241,10 @@ func TestDSVMWithoutPythonOrConda(t *testing.T) {
 
 	rc = runconfig.New()
 	rc.Environment.Docker.Enabled = true
+	rc.Environment.Docker.BuildContext = "https://example.com/ctx.git"
 	_, err = d.Start(ctx, computetest.Job(t, "run_docker", "pass\n", rc))
 	assert.ErrorIs(t, err, compute.ErrUnsupported)
+	assert.Contains(t, err.Error(), "buildContext is not supported")
 }
 
 func TestDSVMCancelLeavesNoProcess(t *testing.T) {

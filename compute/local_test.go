@@ -65,13 +65,14 @@ func TestLocalEnvironmentErrors(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	// Docker is refused by Check, before a run directory exists.
+	// Docker with no engine: an environment failure naming the socket it tried.
 	rc := runconfig.New()
 	rc.Environment.Docker.Enabled = true
+	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "none.sock"))
 	_, err = local.Start(ctx, computetest.Job(t, "run_docker", "pass\n", rc))
-	assert.ErrorIs(t, err, compute.ErrUnsupported)
-	assert.Contains(t, err.Error(), "set both to false")
-	assert.NoDirExists(t, filepath.Join(ws.RunsDir(), "run_docker"))
+	assert.ErrorIs(t, err, compute.ErrEnvironment)
+	assert.ErrorIs(t, err, compute.ErrDockerEngine)
+	assert.Contains(t, err.Error(), "none.sock")
 
 	rc = runconfig.New() // system-managed, and no conda anywhere
 	_, err = local.Start(ctx, computetest.Job(t, "run_noconda", "pass\n", rc))
@@ -109,6 +110,7 @@ func TestLocalCheck(t *testing.T) {
 	rc.Communicator = "IntelMpi"
 	rc.NodeCount = 2
 	rc.Docker.UseDocker = true
+	rc.Docker.Arguments = []string{"--oom-score-adj", "5"}
 	rc.DataReferences = map[string]runconfig.DataReferenceConfiguration{"in": {DataStoreName: "ds", Mode: "mount"}}
 	rc.Data = map[string]runconfig.Data{"train": {}}
 	rc.OutputData = map[string]any{"out": map[string]any{}}
@@ -120,7 +122,7 @@ func TestLocalCheck(t *testing.T) {
 		"compute: framework PySpark is not supported on the local target yet (amlgo has no Spark runs); set framework to Python to run the script with python (a script that builds its own SparkSession with the pyspark package runs that way)",
 		"compute: communicator IntelMpi (an MPI job) is not supported on the local target yet; run it on a VM target, where amlgo starts it with mpirun, or set communicator None (and no DistributedJobConfig) to run one process",
 		"compute: nodeCount is 2 but the local target is a single node; set nodeCount to 1",
-		"compute: environment.docker.enabled (and docker.useDocker) is not supported on the local target yet; set both to false",
+		"compute: docker.arguments flag --oom-score-adj is not supported by amlgo (supported: -v/--volume",
 		"compute: dataReferences (in) are not supported on the local target yet: amlgo does not mount or download datastore paths; remove them and pass the data's path on this machine as an argument",
 		"compute: data inputs (train) are not supported on the local target yet",
 		"compute: outputData (out) is not supported on the local target yet: amlgo does not upload outputs to datastores; remove it and write the files under ./outputs, which amlgo keeps as the run's artifacts",
@@ -169,7 +171,7 @@ func TestLocalCheck(t *testing.T) {
 		"credentialPassthrough applies to data access from Azure compute; it is ignored on the local target, where the script runs as this machine's own user",
 		`sourceDirectoryDataStore "share" is ignored on the local target: the run uses a snapshot of the source directory`,
 		"applicationEndpoints (jupyter) are ignored on the local target: amlgo opens no endpoints",
-		`environment.inferencingStackVersion "latest" is ignored on the local target: it adds an inference stack to Docker images, which amlgo does not build`,
+		`environment.inferencingStackVersion "latest" is ignored on the local target: it adds azureml's inference stack to an image, which amlgo's images do not include`,
 	}, w)
 }
 

@@ -13,7 +13,7 @@ import (
 // writing progress to control. root is amlgo's directory on the VM.
 func (d *DSVM) prepareRemoteEnv(ctx context.Context, root string, spec envbuild.Spec, control io.Writer) (*remotehost.Prepared, error) {
 	if spec.DockerEnabled {
-		return nil, fmt.Errorf("compute: environment.docker.enabled (and docker.useDocker) is not supported on VM target %q yet; set it to false to run in a conda or user-managed environment on the VM: %w", d.name, ErrUnsupported)
+		return nil, fmt.Errorf("compute: VM target %q: a docker-enabled environment is prepared on the VM's Docker engine, not natively: %w", d.name, ErrUnsupported)
 	}
 	return d.remote.PrepareEnv(ctx, root, spec, control)
 }

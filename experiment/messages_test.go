@@ -71,9 +71,10 @@ func TestSubmitRefusesWhatTheTargetCannotRun(t *testing.T) {
 
 	rc = userManaged(t)
 	rc.Environment.Docker.Enabled = true
+	rc.Environment.Docker.BuildContext = "https://example.com/ctx.git"
 	_, err = exp.Submit(ctx, runconfigFor(src, rc), nil)
 	assert.ErrorIs(t, err, compute.ErrUnsupported)
-	assert.ErrorContains(t, err, "compute: environment.docker.enabled (and docker.useDocker) is not supported on the local target yet; set both to false to run the script natively")
+	assert.ErrorContains(t, err, "compute: environment.docker.buildContext is not supported on the local target yet; put the Dockerfile's content in environment.docker.baseDockerfile")
 
 	for r, err := range exp.Runs(ctx, nil) {
 		require.NoError(t, err)

@@ -38,8 +38,11 @@ func applyArguments(args []string, cfg *container.Config, hc *container.HostConf
 			return fmt.Errorf("%w: %q in docker.arguments is not a flag; amlgo runs the driver as the container's command, "+
 				"so docker.arguments holds docker run flags only (supported: %s)", ErrBadArguments, args[i], strings.Join(SupportedArguments, " "))
 		}
-		boolFlag := flag == "--privileged" || flag == "--init"
-		if !inline && !boolFlag {
+		takesValue, known := argumentFlags[flag]
+		if !known {
+			return unknownFlag(flag)
+		}
+		if !inline && takesValue {
 			if i+1 >= len(args) {
 				return fmt.Errorf("%w: docker.arguments flag %s has no value", ErrBadArguments, flag)
 			}
@@ -135,10 +138,38 @@ func applyArgument(flag, value string, inline bool, cfg *container.Config, hc *c
 		}
 		hc.PidsLimit = &n
 	default:
-		return fmt.Errorf("%w: docker.arguments flag %s is not supported by amlgo (supported: %s); remove it",
-			ErrBadArguments, flag, strings.Join(SupportedArguments, " "))
+		return unknownFlag(flag)
 	}
 	return nil
+}
+
+// argumentFlags are the flags applyArgument knows, and whether each takes a value.
+var argumentFlags = map[string]bool{
+	"-v": true, "--volume": true, "-e": true, "--env": true, "-u": true, "--user": true, "-m": true, "--memory": true,
+	"--cpus": true, "--shm-size": true, "--ipc": true, "--network": true, "--net": true, "--ulimit": true,
+	"--cap-add": true, "--cap-drop": true, "--device": true, "--gpus": true, "--privileged": false, "--init": false,
+	"--add-host": true, "--security-opt": true, "--group-add": true, "--pids-limit": true,
+}
+
+// unknownFlag refuses a docker run flag amlgo does not pass, saying why for the ones whose job
+// amlgo does itself.
+func unknownFlag(flag string) error {
+	why := ""
+	switch flag {
+	case "--rm":
+		why = "amlgo removes the run's container itself once its outputs are collected"
+	case "--name":
+		why = "amlgo names the container after the run (amlgo-<run id>-…)"
+	case "-d", "--detach", "-i", "-t", "--interactive", "--tty":
+		why = "amlgo starts the container detached and reads its output from the run directory"
+	case "-w", "--workdir", "--entrypoint":
+		why = "the container runs amlgo's driver in the project directory"
+	}
+	if why != "" {
+		return fmt.Errorf("%w: docker.arguments flag %s is not needed: %s; remove it", ErrBadArguments, flag, why)
+	}
+	return fmt.Errorf("%w: docker.arguments flag %s is not supported by amlgo (supported: %s); remove it",
+		ErrBadArguments, flag, strings.Join(SupportedArguments, " "))
 }
 
 // ValidateArguments reports the first docker.arguments flag amlgo cannot pass to the engine.

@@ -8,7 +8,8 @@
 //     azureml_<hash> (the hash of the conda specification), built once under
 //     the cache directory with micromamba, mamba or conda and reused by every
 //     later run whose specification is unchanged;
-//   - Docker-based runs are not supported on the local target yet.
+//   - docker-enabled runs are not prepared here: their image (base image plus
+//     conda layer) is made on the Docker engine by internal/dockerexec.
 //
 // Builds are serialized with an advisory file lock (flock) per environment,
 // so two runs in the same or in different processes never build the same

@@ -8,10 +8,10 @@ var ErrNoConda = errors.New("envbuild: no conda tool found (looked for micromamb
 	"install Miniconda, Mambaforge or micromamba, or set environment.python.userManagedDependencies: true " +
 	"with environment.python.interpreterPath pointing at an existing interpreter")
 
-// ErrDockerUnsupported is returned when the environment asks for a Docker
-// container, which the local target does not support yet.
-var ErrDockerUnsupported = errors.New("envbuild: environment.docker.enabled (and docker.useDocker) is not supported on the local target yet; " +
-	"set it to false to run in a conda or user-managed environment")
+// ErrDockerUnsupported is returned when a docker-enabled environment is given
+// to Prepare: its image is made by internal/dockerexec, not here.
+var ErrDockerUnsupported = errors.New("envbuild: a docker-enabled environment is not prepared on the host; " +
+	"its image is made on the Docker engine (internal/dockerexec)")
 
 // ErrInterpreterNotFound is returned (wrapped, with the path) when the
 // interpreter of a user-managed environment cannot be found.

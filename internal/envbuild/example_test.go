@@ -19,9 +19,9 @@ func ExamplePrepare() {
 	// Output: python3 true false
 }
 
-// Docker-based runs are refused on the local target.
+// Docker-enabled environments are not prepared on the host: their image is made on the engine.
 func ExamplePrepare_docker() {
 	_, err := envbuild.Prepare(context.Background(), envbuild.Spec{DockerEnabled: true}, nil)
 	fmt.Println(err)
-	// Output: envbuild: environment.docker.enabled (and docker.useDocker) is not supported on the local target yet; set it to false to run in a conda or user-managed environment
+	// Output: envbuild: a docker-enabled environment is not prepared on the host; its image is made on the Docker engine (internal/dockerexec)
 }

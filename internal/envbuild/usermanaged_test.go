@@ -56,7 +56,7 @@ func TestPrepareDockerUnsupported(t *testing.T) {
 	for _, spec := range []Spec{{DockerEnabled: true}, {DockerEnabled: true, UserManaged: true}} {
 		_, err := Prepare(context.Background(), spec, nil)
 		require.ErrorIs(t, err, ErrDockerUnsupported)
-		assert.Equal(t, "envbuild: environment.docker.enabled (and docker.useDocker) is not supported on the local target yet; "+
-			"set it to false to run in a conda or user-managed environment", err.Error())
+		assert.Equal(t, "envbuild: a docker-enabled environment is not prepared on the host; "+
+			"its image is made on the Docker engine (internal/dockerexec)", err.Error())
 	}
 }
