@@ -35,6 +35,12 @@ var vmSeq atomic.Int64
 // returns the target with a test-private amlgo directory on the VM.
 func vmTarget(t *testing.T) (*sshtest.Server, *workspace.Workspace, *compute.DSVM) {
 	t.Helper()
+	return vmTargetWith(t, nil)
+}
+
+// vmTargetWith is vmTarget with options (RemoteDir and CancelGracePeriod are the test's).
+func vmTargetWith(t *testing.T, opts *compute.DSVMOptions) (*sshtest.Server, *workspace.Workspace, *compute.DSVM) {
+	t.Helper()
 	srv := sshtest.Start(t)
 	ws := openWorkspace(t)
 	ctx := context.Background()
@@ -44,7 +50,12 @@ func vmTarget(t *testing.T) (*sshtest.Server, *workspace.Workspace, *compute.DSV
 	})
 	require.NoError(t, err)
 	dir := ".azureml/amlgo-test-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(vmSeq.Add(1), 10)
-	d, err := compute.GetDSVM(ctx, ws, "vm", &compute.DSVMOptions{CancelGracePeriod: time.Second, RemoteDir: dir})
+	var o compute.DSVMOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.CancelGracePeriod, o.RemoteDir = time.Second, dir
+	d, err := compute.GetDSVM(ctx, ws, "vm", &o)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		_ = d.Close()
