@@ -1,14 +1,17 @@
 package experiment_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +23,7 @@ import (
 	"github.com/amlgo/amlgo/experiment"
 	"github.com/amlgo/amlgo/internal/testenv"
 	"github.com/amlgo/amlgo/runconfig"
+	"github.com/amlgo/amlgo/workspace"
 )
 
 const controlLog = "azureml-logs/60_control_log.txt"
@@ -255,4 +259,64 @@ open('outputs/result.txt', 'w').write('copied back')
 	b, err := os.ReadFile(filepath.Join(dest, "r.txt"))
 	require.NoError(t, err)
 	assert.Equal(t, "copied back", string(b))
+}
+
+// TestDockerSDKKilledMidRun submits a docker run from a second process, kills that process
+// while the run streams, and finishes waiting here: every log line and metric arrive once, and
+// no container is left.
+func TestDockerSDKKilledMidRun(t *testing.T) {
+	env := requireDocker(t)
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "ws")
+	ws, err := workspace.Open(dir, nil)
+	require.NoError(t, err)
+	defer ws.Close()
+	// After line 3 the script waits for a gate file in its working directory, which the test
+	// creates (through the run directory) only once the helper is dead.
+	src := sourceDir(t, map[string]string{"s.py": `
+import os, time
+from azureml.core import Run
+run = Run.get_context()
+for i in range(30):
+    print("line", i, flush=True)
+    run.log("step", i)
+    while i == 3 and not os.path.exists("gate"):
+        time.sleep(0.02)
+print("done")
+`})
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=submit-and-wait", "HELPER_WS="+dir, "HELPER_SRC="+src,
+		"HELPER_EXPERIMENT=docker-killed", "HELPER_DOCKER_IMAGE="+env.PythonImage)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	helperErr := &syncBuffer{}
+	cmd.Stderr = helperErr
+	require.NoError(t, cmd.Start())
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err, helperErr.String())
+	runID := strings.TrimSpace(line)
+	require.Eventually(t, func() bool { return strings.Contains(helperErr.String(), "line 3\n") }, testenv.Patience, 5*time.Millisecond,
+		"the helper never streamed the run: %s", helperErr)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	_ = cmd.Wait()
+	require.NotContains(t, helperErr.String(), "done\n", "the helper was killed before the run ended")
+	require.NotEmpty(t, env.containersOf(t, runID), "the run's container outlives the SDK process")
+	require.NoError(t, os.WriteFile(filepath.Join(ws.RunsDir(), runID, "wd", "gate"), nil, 0o644))
+
+	run, err := experiment.GetRun(ctx, ws, runID)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	details, err := run.WaitForCompletion(ctx, &experiment.WaitOptions{ShowOutput: &out})
+	require.NoError(t, err, out.String())
+	assert.Equal(t, experiment.StatusCompleted, details.Status)
+	for i := range 30 {
+		assert.Equal(t, 1, strings.Count(out.String(), fmt.Sprintf("line %d\n", i)), "line %d", i)
+	}
+	assert.Contains(t, out.String(), "done\n")
+	m, err := run.Metrics(ctx)
+	require.NoError(t, err)
+	steps, ok := m["step"].([]any)
+	require.True(t, ok, "step metric: %v", m["step"])
+	assert.Len(t, steps, 30, "every metric once")
+	assert.Empty(t, env.containersOf(t, runID))
 }
