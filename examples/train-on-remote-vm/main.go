@@ -18,6 +18,16 @@
 //	              AMLGO_VM_PASSWORD      password (environment only, never a flag)
 //	              AMLGO_VM_KEY_PASSPHRASE passphrase of an encrypted key (environment only)
 //
+// With -docker the runs train in a container on the VM's Docker engine instead, in the
+// notebook's docker configuration (docker enabled, a base image, a system-managed conda
+// environment with scikit-learn):
+//
+//	-docker                                run in Docker on the VM
+//	-image        AMLGO_VM_DOCKER_IMAGE    base image (azureml's DEFAULT_CPU_IMAGE)
+//	-registry     AMLGO_VM_DOCKER_REGISTRY registry to pull it from, with
+//	              AMLGO_VM_DOCKER_REGISTRY_USER and AMLGO_VM_DOCKER_REGISTRY_PASSWORD (environment only)
+//	-docker-host  AMLGO_VM_DOCKER_HOST     the engine's socket on the VM (/var/run/docker.sock)
+//
 // The VM needs python3 and a POSIX shell with tar; see README.md for a local sshd to try it on.
 package main
 
@@ -35,6 +45,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/amlgo/amlgo/compute"
+	"github.com/amlgo/amlgo/conda"
 	"github.com/amlgo/amlgo/experiment"
 	"github.com/amlgo/amlgo/runconfig"
 	"github.com/amlgo/amlgo/workspace"
@@ -46,6 +57,10 @@ type settings struct {
 	host, user, key, knownHosts, python string
 	port                                int
 	password, passphrase                string
+
+	docker                                          bool
+	image, registry, registryUser, registryPassword string
+	dockerHost                                      string
 }
 
 func main() {
@@ -59,7 +74,13 @@ func main() {
 	flag.StringVar(&s.key, "key", os.Getenv("AMLGO_VM_KEY"), "private key file (AMLGO_VM_KEY)")
 	flag.StringVar(&s.knownHosts, "known-hosts", os.Getenv("AMLGO_VM_KNOWN_HOSTS"), "known_hosts file (AMLGO_VM_KNOWN_HOSTS)")
 	flag.StringVar(&s.python, "python", envOr("AMLGO_VM_PYTHON", "python3"), "Python interpreter on the VM (AMLGO_VM_PYTHON)")
+	flag.BoolVar(&s.docker, "docker", false, "train in a container on the VM's Docker engine")
+	flag.StringVar(&s.image, "image", envOr("AMLGO_VM_DOCKER_IMAGE", runconfig.DefaultCPUImage), "base image with -docker (AMLGO_VM_DOCKER_IMAGE)")
+	flag.StringVar(&s.registry, "registry", os.Getenv("AMLGO_VM_DOCKER_REGISTRY"), "registry of the base image (AMLGO_VM_DOCKER_REGISTRY)")
+	flag.StringVar(&s.dockerHost, "docker-host", os.Getenv("AMLGO_VM_DOCKER_HOST"), "Docker engine socket on the VM (AMLGO_VM_DOCKER_HOST)")
 	flag.Parse()
+	s.registryUser = os.Getenv("AMLGO_VM_DOCKER_REGISTRY_USER")
+	s.registryPassword = os.Getenv("AMLGO_VM_DOCKER_REGISTRY_PASSWORD")
 	s.password = os.Getenv("AMLGO_VM_PASSWORD")
 	s.passphrase = os.Getenv("AMLGO_VM_KEY_PASSPHRASE")
 
@@ -94,11 +115,10 @@ func run(ctx context.Context, s settings) error {
 	if err != nil {
 		return err
 	}
-	// The script needs only the standard library: use the VM's Python as is.
-	rc := runconfig.New()
-	rc.Target = vm.Name()
-	rc.Environment.Python.UserManagedDependencies = true
-	rc.Environment.Python.InterpreterPath = s.python
+	rc, err := runConfig(vm.Name(), s)
+	if err != nil {
+		return err
+	}
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	var rows []string
@@ -134,9 +154,38 @@ func run(ctx context.Context, s settings) error {
 	return tw.Flush()
 }
 
+// runConfig is the runs' configuration: the VM's Python as is (the script needs only the
+// standard library), or with -docker the notebook's docker configuration.
+func runConfig(target string, s settings) (*runconfig.RunConfiguration, error) {
+	rc := runconfig.New()
+	rc.Target = target
+	if !s.docker {
+		rc.Environment.Python.UserManagedDependencies = true
+		rc.Environment.Python.InterpreterPath = s.python
+		return rc, nil
+	}
+	// run_config.environment.docker.enabled = True
+	// run_config.environment.docker.base_image = DEFAULT_CPU_IMAGE
+	// run_config.environment.python.conda_dependencies = CondaDependencies.create(conda_packages=['scikit-learn'])
+	rc.Environment.Docker.Enabled = true
+	rc.Environment.Docker.BaseImage = s.image
+	rc.Environment.Docker.BaseImageRegistry.Address = s.registry
+	rc.Environment.Docker.BaseImageRegistry.Username = s.registryUser
+	rc.Environment.Docker.BaseImageRegistry.Password = runconfig.Secret(s.registryPassword)
+	rc.Environment.Python.UserManagedDependencies = false
+	deps, err := conda.Create(&conda.CreateOptions{CondaPackages: []string{"scikit-learn"}})
+	if err != nil {
+		return nil, err
+	}
+	rc.Environment.Python.CondaDependencies = deps
+	prepare := true
+	rc.AutoPrepareEnvironment = &prepare
+	return rc, nil
+}
+
 // attach returns the workspace's target s.target, attaching the VM the first time.
 func attach(ctx context.Context, ws *workspace.Workspace, s settings) (*compute.DSVM, error) {
-	opts := &compute.DSVMOptions{Password: s.password, PrivateKeyPassphrase: s.passphrase}
+	opts := &compute.DSVMOptions{Password: s.password, PrivateKeyPassphrase: s.passphrase, DockerHost: s.dockerHost}
 	vm, err := compute.GetDSVM(ctx, ws, s.target, opts)
 	if err == nil {
 		if a, p := vm.Address(); a == s.host && p == s.port {
