@@ -13,9 +13,9 @@
 //	runconfig             RunConfiguration, Environment, ScriptRunConfig; .runconfig conda
 //	workspace             the Workspace handle: local embedded or Azure              internal/arm, internal/store, internal/wsaccess, ARM
 //	compute               the public face of the targets: ComputeTarget, Local, DSVM, conda, runconfig, snapshot, workspace,
-//	                      BatchCluster, ContainerInstance, HDInsight, Get/List/       internal/arm, internal/driver, internal/envbuild,
-//	                      Create*/Attach*/Begin*; translates a Job for a mechanism   internal/localexec, internal/remotehost, internal/rundir,
-//	                                                                                 internal/sshx, internal/store, internal/wsaccess, ARM
+//	                      BatchCluster, ContainerInstance, HDInsight, Get/List/       internal/arm, internal/dockerexec, internal/driver,
+//	                      Create*/Attach*/Begin*; translates a Job for a mechanism   internal/envbuild, internal/localexec, internal/remotehost,
+//	                                                                                 internal/rundir, internal/sshx, internal/store, internal/wsaccess, ARM
 //	compute/computetest   the conformance suite every runnable target passes         compute, runconfig, snapshot, internal/testenv
 //	experiment            Experiment, Submit, Run: wait, logs, metrics, files        compute, runconfig, snapshot, workspace,
 //	                                                                                 internal/store, internal/wsaccess
@@ -24,6 +24,9 @@
 //	                      run-file helpers
 //	internal/localexec    a driver detached on this machine: launch, identity,       internal/driver, internal/rundir
 //	                      state, reattach, cancel, collect, run files
+//	internal/dockerexec   a driver in a Docker container: engine (API negotiated),    internal/driver, internal/rundir, moby client
+//	                      image by content hash (pull with credentials, conda layer,
+//	                      build lock), container by name, cancel, cleanup
 //	internal/remotehost   the SSH host of a VM: shared connection and retry,        conda, snapshot, internal/driver, internal/envbuild,
 //	                      credentials in memory, host check, content-addressed      internal/sshx
 //	                      blob sync, materialize, environment scripts, driver
@@ -46,5 +49,7 @@
 //     compute/dsvm_start.go).
 //   - Where any SDK-driven run's log is read: internal/rundir/observer.go (over
 //     internal/rundir/fs.go locally, internal/rundir/sftp.go on a VM).
+//   - A docker-enabled run: compute/local_docker.go and compute/dsvm_docker.go (from
+//     compute/docker.go's translation of the run configuration) over internal/dockerexec.
 //   - A cluster's creation: compute/batch_cluster.go (CreateBatchCluster, BeginCreateBatchCluster).
 package amlgo

@@ -11,6 +11,10 @@
 //   - DSVM, a Linux VM driven over SSH (AttachRemote; CreateDSVM on an Azure workspace): the same
 //     driver and run-context shim as Local, with only missing snapshot files uploaded and the run
 //     observed over SFTP.
+//   - On either, a docker-enabled run (docker.useDocker or environment.docker.enabled) runs in a
+//     container on the machine's Docker engine (the VM's socket is forwarded over SSH): the
+//     image is made from the environment (internal/dockerexec) and the same driver runs inside
+//     with the run directory mounted, so such runs are observed, canceled and reattached alike.
 //   - BatchCluster (AmlCompute), HDInsight and ContainerInstance on Azure workspaces: created,
 //     attached, listed, updated, waited for, detached and deleted through Azure Resource Manager.
 //     Running jobs on them is not implemented yet: their Start returns an error wrapping
