@@ -83,6 +83,13 @@ start_dockerd() {
 	# A leftover netns mount of an earlier daemon that was not torn down.
 	! mountpoint -q "$DIR/docker-exec/netns/default" 2>/dev/null || umount "$DIR/docker-exec/netns/default"
 	rm -f "$SOCK"
+	# A pidfile naming a containerd that is gone (or a zombie not reaped yet) makes dockerd wait
+	# for it and fail with "timeout waiting for containerd to start".
+	local cpid=$DIR/docker-exec/containerd/containerd.pid c
+	if [ -s "$cpid" ]; then
+		c=$(tr '\0' ' ' 2>/dev/null <"/proc/$(cat "$cpid")/cmdline") || c=
+		case $c in *"$DIR/docker-exec/containerd/"*) ;; *) rm -f "$cpid" ;; esac
+	fi
 	setsid dockerd --host "unix://$SOCK" --group docker \
 		--data-root "$DIR/docker-data" --exec-root "$DIR/docker-exec" --pidfile "$DIR/docker.pid" \
 		--iptables=false --ip-masq=false --bridge=none \
