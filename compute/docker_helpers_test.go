@@ -2,43 +2,18 @@ package compute_test
 
 import (
 	"context"
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/amlgo/amlgo/internal/dockerexec"
-	"github.com/amlgo/amlgo/internal/testenv"
+	"github.com/amlgo/amlgo/internal/dockertest"
 	"github.com/amlgo/amlgo/runconfig"
 )
 
-// dockerEnv is the shared Docker test environment (internal/dockertest/setup.sh).
-type dockerEnv struct {
-	Host             string `json:"host"`
-	Socket           string `json:"socket"`
-	PythonImage      string `json:"pythonImage"`
-	SklearnImage     string `json:"sklearnImage"`
-	Registry         string `json:"registry"`
-	RegistryUser     string `json:"registryUser"`
-	RegistryPassword string `json:"registryPassword"`
-	RegistryImage    string `json:"registryImage"`
-}
-
-func requireDocker(t *testing.T) *dockerEnv {
+// requireDocker is the shared Docker test environment (internal/dockertest).
+func requireDocker(t *testing.T) *dockertest.Env {
 	t.Helper()
-	p := os.Getenv("AMLGO_DOCKER_ENV")
-	if p == "" {
-		testenv.SkipOrFail(t, "AMLGO_DOCKER_ENV is not set (run internal/dockertest/setup.sh)")
-	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		testenv.SkipOrFail(t, err.Error())
-	}
-	var e dockerEnv
-	if err := json.Unmarshal(b, &e); err != nil {
-		t.Fatal(err)
-	}
-	return &e
+	return dockertest.Require(t)
 }
 
 // dockerRC runs python3 of image, user-managed, in Docker.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,25 +18,20 @@ import (
 	"github.com/amlgo/amlgo/conda"
 	"github.com/amlgo/amlgo/experiment"
 	"github.com/amlgo/amlgo/internal/dockerexec"
+	"github.com/amlgo/amlgo/internal/dockertest"
 	"github.com/amlgo/amlgo/internal/sshx/sshtest"
 	"github.com/amlgo/amlgo/runconfig"
 	"github.com/amlgo/amlgo/workspace"
 )
 
-// grantDocker adds the loopback VM's user to the docker group, which owns the test engine's
-// socket (a new login picks the group up).
-func grantDocker(t *testing.T, user string) {
-	t.Helper()
-	if out, err := exec.Command("usermod", "-aG", "docker", user).CombinedOutput(); err != nil {
-		t.Fatalf("usermod -aG docker %s: %v: %s", user, err, out)
-	}
-}
-
 // vmDockerTarget is the loopback VM whose user reaches the test engine's socket.
-func vmDockerTarget(t *testing.T, env *dockerEnv) (*sshtest.Server, *workspace.Workspace, *compute.DSVM) {
+// A connection opened before the user joined the group keeps the old groups, so the target's
+// connection is closed after the grant (the next use dials afresh).
+func vmDockerTarget(t *testing.T, env *dockertest.Env) (*sshtest.Server, *workspace.Workspace, *compute.DSVM) {
 	t.Helper()
 	srv, ws, d := vmTargetWith(t, &compute.DSVMOptions{DockerHost: env.Socket})
-	grantDocker(t, srv.User)
+	dockertest.GrantUser(t, srv.User)
+	require.NoError(t, d.Close())
 	return srv, ws, d
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/amlgo/amlgo/compute"
 	"github.com/amlgo/amlgo/conda"
 	"github.com/amlgo/amlgo/experiment"
+	"github.com/amlgo/amlgo/internal/dockertest"
 	"github.com/amlgo/amlgo/internal/testenv"
 	"github.com/amlgo/amlgo/runconfig"
 	"github.com/amlgo/amlgo/workspace"
@@ -32,7 +33,7 @@ const controlLog = "azureml-logs/60_control_log.txt"
 // image pulled from a registry with credentials, a system-managed conda environment with
 // scikit-learn (built by the fake micromamba in the test image: conda cannot be installed
 // here), prepare_environment on.
-func seedDockerRC(t *testing.T, env *dockerEnv) *runconfig.RunConfiguration {
+func seedDockerRC(t *testing.T, env *dockertest.Env) *runconfig.RunConfiguration {
 	rc := runconfig.New()
 	rc.Target = "local"
 	rc.Environment.Docker.Enabled = true
@@ -81,7 +82,7 @@ func TestDockerSeedConfigTrainsLocally(t *testing.T) {
 		names, err := run.FileNames(ctx)
 		require.NoError(t, err)
 		assert.Contains(t, names, "outputs/ridge_0.50.pkl")
-		assert.Empty(t, env.containersOf(t, run.ID()), "run %d left its container", i)
+		assert.Empty(t, containersOf(t, env.Host, run.ID()), "run %d left its container", i)
 		ctl := runLog(t, run, controlLog)
 		assert.NotContains(t, ctl, env.RegistryPassword, "the registry password reached the control log")
 		logs = append(logs, ctl)
@@ -107,12 +108,12 @@ func TestDockerCancelLeavesNoContainer(t *testing.T) {
 	w := &testenv.Watch{}
 	go func() { _ = run.Logs(ctx, w, &experiment.LogsOptions{Follow: true}) }()
 	w.WaitFor(t, "up\n", testenv.Patience)
-	require.NotEmpty(t, env.containersOf(t, run.ID()))
+	require.NotEmpty(t, containersOf(t, env.Host, run.ID()))
 	require.NoError(t, run.Cancel(ctx))
 	details, err := run.WaitForCompletion(ctx, &experiment.WaitOptions{RaiseOnError: new(bool)})
 	require.NoError(t, err)
 	assert.Equal(t, experiment.StatusCanceled, details.Status)
-	assert.Empty(t, env.containersOf(t, run.ID()))
+	assert.Empty(t, containersOf(t, env.Host, run.ID()))
 }
 
 // TestDockerSameNewEnvironmentBuildsOnce starts two runs of one new environment at once: one
@@ -300,7 +301,7 @@ print("done")
 	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 	_ = cmd.Wait()
 	require.NotContains(t, helperErr.String(), "done\n", "the helper was killed before the run ended")
-	require.NotEmpty(t, env.containersOf(t, runID), "the run's container outlives the SDK process")
+	require.NotEmpty(t, containersOf(t, env.Host, runID), "the run's container outlives the SDK process")
 	require.NoError(t, os.WriteFile(filepath.Join(ws.RunsDir(), runID, "wd", "gate"), nil, 0o644))
 
 	run, err := experiment.GetRun(ctx, ws, runID)
@@ -318,5 +319,30 @@ print("done")
 	steps, ok := m["step"].([]any)
 	require.True(t, ok, "step metric: %v", m["step"])
 	assert.Len(t, steps, 30, "every metric once")
-	assert.Empty(t, env.containersOf(t, runID))
+	assert.Empty(t, containersOf(t, env.Host, runID))
+}
+
+// TestDockerMaxDurationAndDockerfile: a run in an image built from baseDockerfile that outlives
+// maxRunDurationSeconds is stopped, Failed with the reason, and leaves no container.
+func TestDockerMaxDurationAndDockerfile(t *testing.T) {
+	env := requireDocker(t)
+	ctx := context.Background()
+	ws := openWorkspace(t)
+	exp, err := experiment.New(ws, "docker-timeout")
+	require.NoError(t, err)
+	rc := dockerRC("")
+	rc.Environment.Docker.BaseImage = ""
+	rc.Environment.Docker.BaseDockerfile = "FROM " + env.PythonImage + "\nENV FROM_DOCKERFILE=yes\n"
+	limit := 2
+	rc.MaxRunDurationSeconds = &limit
+	src := sourceDir(t, map[string]string{"s.py": "import os, time\nprint('dockerfile', os.environ.get('FROM_DOCKERFILE'), flush=True)\ntime.sleep(300)\n"})
+	run, err := exp.Submit(ctx, runconfig.ScriptRunConfig{SourceDirectory: src, Script: "s.py", RunConfig: rc}, nil)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	details, err := run.WaitForCompletion(ctx, &experiment.WaitOptions{ShowOutput: &out, RaiseOnError: new(bool)})
+	require.NoError(t, err)
+	assert.Equal(t, experiment.StatusFailed, details.Status)
+	assert.Contains(t, string(details.Error), "maximum duration")
+	assert.Contains(t, out.String(), "dockerfile yes")
+	assert.Empty(t, containersOf(t, env.Host, run.ID()))
 }

@@ -171,14 +171,38 @@ func (e *Engine) Kill(ctx context.Context, name, signal string) error {
 	return fmt.Errorf("docker: killing container %s: %w", name, e.engineError(err))
 }
 
-// Remove removes the container (killing it if it still runs); a missing one is not an error.
+// Remove removes the container (killing it if it still runs); a missing one is not an error,
+// and a removal another process started is waited for, so that several observers finalizing
+// one run all succeed.
 func (e *Engine) Remove(ctx context.Context, name string) error {
 	_, err := e.cli.ContainerRemove(ctx, name, client.ContainerRemoveOptions{Force: true})
-	if err == nil || isNotFound(err) {
+	switch {
+	case err == nil || isNotFound(err):
 		return nil
+	case containsFold(err.Error(), "already in progress"):
+		deadline := time.Now().Add(removeWait)
+		for time.Now().Before(deadline) {
+			st, ierr := e.Inspect(ctx, name)
+			if ierr != nil {
+				return fmt.Errorf("docker: removing container %s: %w", name, ierr)
+			}
+			if !st.Exists {
+				return nil
+			}
+			t := time.NewTimer(50 * time.Millisecond)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+		}
 	}
 	return fmt.Errorf("docker: removing container %s: %w", name, e.engineError(err))
 }
+
+// removeWait bounds the wait for a removal another process started.
+const removeWait = 30 * time.Second
 
 // ListRunContainers returns the names of the containers (running or not) labelled with run
 // id runID, or with any run id when runID is "".
