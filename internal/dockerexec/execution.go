@@ -88,10 +88,14 @@ type Execution struct {
 func Resume(engine *Engine, st State, files Files) *Execution {
 	e := &Execution{st: st, engine: engine, files: files, paths: driver.Layout(st.RunDir)}
 	e.observer = &rundir.Observer{
-		FS:              files.FS,
-		Paths:           e.paths,
-		Alive:           e.alive,
-		LostReason:      e.lostReason,
+		FS:         files.FS,
+		Paths:      e.paths,
+		Alive:      e.alive,
+		LostReason: e.lostReason,
+		TerminatedReason: func(context.Context) string {
+			return fmt.Sprintf("The container %s was stopped from outside amlgo before the script ended: the Docker engine at %s "+
+				"was restarted or shut down, or the container was stopped (docker stop); the script was stopped.", st.Container, engine.Host())
+		},
 		ConcurrentReads: files.ConcurrentReads,
 	}
 	return e

@@ -77,7 +77,7 @@ fi
 # while forking so that the command starts with default dispositions; HUP is switched to SIG_IGN
 # right after (a trapped HUP arriving together with TERM can make bash drop the TERM trap).
 _amlgo_sig=
-trap '_amlgo_sig=1; : >"$_amlgo_killfile"' TERM INT
+trap '_amlgo_sig=1; : >"$_amlgo_setup/.terminated"; : >"$_amlgo_killfile"' TERM INT
 trap ':' HUP
 
 _amlgo_put "$_amlgo_setup/started_at" "$(_amlgo_now)"
@@ -133,6 +133,7 @@ _amlgo_watch() {
 	while :; do
 		if [ -e "$_amlgo_killfile" ]; then
 			why=canceled
+			[ ! -e "$_amlgo_setup/.terminated" ] || why=terminated
 			break
 		fi
 		if [ "$deadline" -gt 0 ]; then
@@ -149,7 +150,7 @@ _amlgo_watch() {
 		fi
 		_amlgo_tick
 	done
-	case $why in canceled | timeout) _amlgo_put "$_amlgo_setup/reason" "$why" ;; esac
+	case $why in canceled | timeout | terminated) _amlgo_put "$_amlgo_setup/reason" "$why" ;; esac
 	_amlgo_kill_group TERM "$_amlgo_child" "$_amlgo_sid"
 	kill -CONT -- "-$_amlgo_child" 2>/dev/null
 	_amlgo_now_ms

@@ -20,6 +20,9 @@ const (
 	ReasonNone     Reason = ""         // no reason file: the command ended by itself
 	ReasonCanceled Reason = "canceled" // the killfile appeared
 	ReasonTimeout  Reason = "timeout"  // the maximum duration elapsed
+	// ReasonTerminated: the wrapper itself got SIGTERM or SIGINT from outside amlgo (its
+	// container was stopped, the machine is shutting down, someone killed it), not a cancel.
+	ReasonTerminated Reason = "terminated"
 )
 
 // ParseExitCode parses the content of the exit_code file.
@@ -49,7 +52,7 @@ func ParseTimestamp(b []byte) (time.Time, error) {
 // ParseReason parses the content of the reason file; empty content is ReasonNone.
 func ParseReason(b []byte) (Reason, error) {
 	switch r := Reason(strings.TrimSpace(string(b))); r {
-	case ReasonNone, ReasonCanceled, ReasonTimeout:
+	case ReasonNone, ReasonCanceled, ReasonTimeout, ReasonTerminated:
 		return r, nil
 	default:
 		return ReasonNone, fmt.Errorf("%w: reason %q", ErrMalformed, string(r))

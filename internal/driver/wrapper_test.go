@@ -326,7 +326,10 @@ func TestWrapperStaleStateIsCleared(t *testing.T) {
 	assert.Equal(t, ReasonNone, readState(t, p).Reason)
 }
 
-func TestWrapperSigtermToWrapperCancels(t *testing.T) {
+// TestWrapperSigtermToWrapperStopsTheScript: SIGTERM to the wrapper (its container stopped, the
+// machine shutting down) stops the script like a cancel, but is recorded as terminated, not as
+// a cancel nobody asked for.
+func TestWrapperSigtermToWrapperStopsTheScript(t *testing.T) {
 	needBash(t)
 	t.Parallel()
 	p := newRunDir(t)
@@ -338,7 +341,7 @@ func TestWrapperSigtermToWrapperCancels(t *testing.T) {
 	assert.Equal(t, 143, waitExit(t, cmd, testenv.Patience))
 	s := readState(t, p)
 	assert.Equal(t, 143, s.ExitCode)
-	assert.Equal(t, ReasonCanceled, s.Reason)
+	assert.Equal(t, ReasonTerminated, s.Reason)
 	assert.Empty(t, groupMembers(t, pgid))
 }
 

@@ -34,6 +34,9 @@ type Observer struct {
 	Driver driver.Identity
 	// Alive reports whether the driver process still runs.
 	Alive func(ctx context.Context) (bool, error)
+	// TerminatedReason, when set, explains a driver that was stopped by a signal from outside
+	// amlgo (for example its container stopped by the engine); the default is generic.
+	TerminatedReason func(ctx context.Context) string
 	// LostReason, when set, explains a driver that is gone without an exit code (for example
 	// from its container's state); the default names the driver process.
 	LostReason func(ctx context.Context) string
@@ -353,6 +356,14 @@ func (o *Observer) observeStatus(ctx context.Context, obs *Observation) error {
 	case reason == "canceled":
 		obs.Status = "Canceled"
 		obs.Reason = "The run was canceled."
+	case reason == "terminated":
+		obs.Status = "Failed"
+		obs.SystemError = true
+		obs.Reason = "The driver was stopped by a signal from outside amlgo (SIGTERM or SIGINT: its machine or container was " +
+			"shut down, or it was killed); the script was stopped."
+		if o.TerminatedReason != nil {
+			obs.Reason = o.TerminatedReason(ctx)
+		}
 	case reason == "timeout":
 		obs.Status = "Failed"
 		obs.Reason = "The run exceeded its maximum duration (maxRunDurationSeconds) and was stopped."
