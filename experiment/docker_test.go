@@ -92,6 +92,18 @@ func TestDockerSeedConfigTrainsLocally(t *testing.T) {
 	assert.NotContains(t, logs[1], "Building image")
 	assert.NotContains(t, logs[1], "Pulling image")
 	assert.Contains(t, logs[1], "already on the engine, nothing built")
+	// The registry password is in no file of the workspace (store, run directories, logs).
+	require.NoError(t, filepath.Walk(ws.Dir(), func(p string, fi os.FileInfo, err error) error {
+		if err != nil || !fi.Mode().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		assert.False(t, bytes.Contains(b, []byte(env.RegistryPassword)), "the registry password is in %s", p)
+		return nil
+	}))
 }
 
 // TestDockerCancelLeavesNoContainer cancels a docker run: the run ends Canceled and the engine

@@ -4,6 +4,8 @@ package runconfig
 const (
 	// DefaultCPUImage is environment.docker.baseImage in 1.50.
 	DefaultCPUImage = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:20230324.v1"
+	// DefaultGPUImage is azureml-core 1.50's DEFAULT_GPU_IMAGE.
+	DefaultGPUImage = "mcr.microsoft.com/azureml/openmpi4.1.0-cuda11.3-cudnn8-ubuntu20.04:20230324.v1"
 	// DefaultEnvironmentName is the name of the environment of a new RunConfiguration.
 	DefaultEnvironmentName = "default-environment"
 	// DefaultMaxRunDurationSeconds is what ScriptRunConfig sets (30 days).
