@@ -93,7 +93,22 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, body []byte) {
 	var found *route
 	var params map[string]string
 	pathMatched := false
+	var ext *extra
+	for i := range s.extras {
+		p, ok := match(s.extras[i].pattern, r.URL.Path)
+		if !ok {
+			continue
+		}
+		pathMatched = true
+		if s.extras[i].method == r.Method {
+			ext, found, params = &s.extras[i], &s.extras[i].route, p
+			break
+		}
+	}
 	for i := range routes {
+		if found != nil {
+			break
+		}
 		p, ok := match(routes[i].pattern, r.URL.Path)
 		if !ok {
 			continue
@@ -112,7 +127,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, body []byte) {
 		s.writeError(w, http.StatusNotFound, "InvalidResourceType", "The resource type could not be found.")
 		return
 	}
-	if v := r.URL.Query().Get("api-version"); v != found.apiVersion && (s.NextLinkAPIVersion == "" || v != s.NextLinkAPIVersion) {
+	if v := r.URL.Query().Get("api-version"); (ext == nil || !ext.opts.AnyAPIVersion) && v != found.apiVersion && (s.NextLinkAPIVersion == "" || v != s.NextLinkAPIVersion) {
 		s.writeError(w, http.StatusBadRequest, "InvalidApiVersionParameter",
 			fmt.Sprintf("The api-version '%s' is invalid. The supported versions are '%s'.", v, found.apiVersion))
 		return
@@ -128,6 +143,10 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, body []byte) {
 			return
 		}
 		c.wsBody = b
+	}
+	if ext != nil {
+		ext.fn(&Call{W: w, R: r, Body: body, Params: params, WorkspaceID: c.wsID, Workspace: c.wsBody})
+		return
 	}
 	found.handle(s, c)
 }

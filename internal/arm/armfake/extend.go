@@ -1,0 +1,122 @@
+package armfake
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+func lower(s string) string { return strings.ToLower(s) }
+
+// Call is one request to an operation added with Handle, matched to its pattern.
+type Call struct {
+	// W and R are the response and the request; Body is the request body, already read.
+	W    http.ResponseWriter
+	R    *http.Request
+	Body []byte
+	// Params are the values of the pattern's {parameters}, as sent.
+	Params map[string]string
+	// WorkspaceID and Workspace are the workspace of a pattern under {workspaceName}: its ARM id
+	// and its stored body ("" and nil otherwise).
+	WorkspaceID string
+	Workspace   json.RawMessage
+}
+
+// HandleOptions tune an operation added with Handle.
+type HandleOptions struct {
+	// NoAuth serves the operation without a bearer token (the workspace discovery document).
+	NoAuth bool
+	// AnyAPIVersion accepts any (or no) api-version: data-plane operations have none.
+	AnyAPIVersion bool
+}
+
+// extra is an operation added with Handle.
+type extra struct {
+	route
+	opts HandleOptions
+	fn   func(*Call)
+}
+
+// Handle adds an operation (an emulator's: jobs, code uploads, run history) to the server,
+// served like the built-in ones: the pattern's literal segments match without regard to case, a
+// pattern under {workspaceName} answers 404 for a missing workspace, and the api-version must be
+// apiVersion unless opts says otherwise. fn runs with the server's lock held: it must not call
+// the server's exported methods (use the Locked variants) nor block. opts may be nil.
+func (s *Server) Handle(method, pattern, apiVersion string, opts *HandleOptions, fn func(*Call)) {
+	var o HandleOptions
+	if opts != nil {
+		o = *opts
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.extras = append(s.extras, extra{route: route{method: method, pattern: pattern, apiVersion: apiVersion}, opts: o, fn: fn})
+}
+
+// WriteJSON writes v as the response, with the server's usual headers.
+func (s *Server) WriteJSON(w http.ResponseWriter, status int, v any) { s.writeJSON(w, status, v) }
+
+// WriteError writes Resource Manager's error response.
+func (s *Server) WriteError(w http.ResponseWriter, status int, code, message string) {
+	s.writeError(w, status, code, message)
+}
+
+// Lock and Unlock take the server's lock, for an emulator's goroutines that change state the
+// handlers read.
+func (s *Server) Lock()   { s.mu.Lock() }
+func (s *Server) Unlock() { s.mu.Unlock() }
+
+// WorkspaceLocked returns a workspace's stored body (nil if absent); the lock must be held.
+func (s *Server) WorkspaceLocked(wsID string) json.RawMessage { return s.workspaces[lower(wsID)] }
+
+// SetWorkspaceLocked replaces a workspace's stored body; the lock must be held.
+func (s *Server) SetWorkspaceLocked(wsID string, body json.RawMessage) {
+	s.workspaces[lower(wsID)] = body
+}
+
+// ComputeLocked returns a copy of a compute's stored body (nil if absent); the lock must be held.
+func (s *Server) ComputeLocked(wsID, name string) map[string]any {
+	c, ok := s.computes[computeKey(wsID, name)]
+	if !ok {
+		return nil
+	}
+	return clone(c.body)
+}
+
+// InjectLocked is Inject with the lock held.
+func (s *Server) InjectLocked(method, pathSuffix string, statuses ...int) {
+	for _, st := range statuses {
+		s.injected = append(s.injected, injection{method: method, pathSuffix: pathSuffix, status: st})
+	}
+}
+
+// noAuth reports whether r is for an operation added with HandleOptions.NoAuth.
+func (s *Server) noAuth(r *http.Request) bool {
+	for _, e := range s.extras {
+		if _, ok := match(e.pattern, r.URL.Path); ok && e.method == r.Method && e.opts.NoAuth {
+			return true
+		}
+	}
+	return false
+}
+
+// AssetsLocked returns copies of the stored versions of an asset kind ("codes",
+// "environments") in workspace wsID; the lock must be held.
+func (s *Server) AssetsLocked(wsID, kind string) []map[string]any {
+	prefix := lower(wsID + "/" + kind + "/")
+	var out []map[string]any
+	for k, v := range s.assets {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, clone(v))
+		}
+	}
+	return out
+}
+
+// AssetLocked returns a copy of one stored asset version (nil if absent); the lock must be held.
+func (s *Server) AssetLocked(wsID, kind, name, version string) map[string]any {
+	v, ok := s.assets[assetKey(wsID, kind, name, version)]
+	if !ok {
+		return nil
+	}
+	return clone(v)
+}
