@@ -94,11 +94,6 @@ func (c *BatchCluster) Status(ctx context.Context) (ProvisioningState, error) {
 	return st.ProvisioningState, nil
 }
 
-// Start is not implemented yet: running on AmlCompute goes through the Azure ML jobs API.
-func (c *BatchCluster) Start(ctx context.Context, job *Job) (Execution, error) {
-	return nil, unsupported("running jobs on AmlCompute cluster %q (the Azure ML jobs API) is not implemented yet; run the script on \"local\" or on a VM target (compute.AttachRemote) meanwhile", c.name)
-}
-
 // Detach is refused: a created cluster is deleted, not detached.
 func (c *BatchCluster) Detach(ctx context.Context) error {
 	return fmt.Errorf("%w: Detach is not supported for AmlCompute object. Try to use delete instead.", ErrUnsupported)

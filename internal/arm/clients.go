@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	azarm "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/tracing"
@@ -32,12 +35,23 @@ type Clients struct {
 	// Workspaces and Computes are Microsoft.MachineLearningServices clients.
 	Workspaces *armmachinelearning.WorkspacesClient
 	Computes   *armmachinelearning.ComputeClient
+	// CodeVersions, EnvironmentVersions, Jobs and Datastores are the workspace asset and job
+	// clients (mfe.json).
+	CodeVersions        *armmachinelearning.CodeVersionsClient
+	EnvironmentVersions *armmachinelearning.EnvironmentVersionsClient
+	Jobs                *armmachinelearning.JobsClient
+	Datastores          *armmachinelearning.DatastoresClient
 	// ContainerGroups and Containers are Microsoft.ContainerInstance clients.
 	ContainerGroups *armcontainerinstance.ContainerGroupsClient
 	Containers      *armcontainerinstance.ContainersClient
 
-	pl runtime.Pipeline
-	tr tracing.Tracer
+	pl   runtime.Pipeline
+	tr   tracing.Tracer
+	cred azcore.TokenCredential
+	tp   policy.Transporter
+	// scope is Resource Manager's token scope (the data plane's run history and MLflow take the
+	// same token).
+	scope string
 }
 
 // NewClients returns the clients of subscriptionID, authenticating with cred. opts may be nil;
@@ -62,13 +76,20 @@ func NewClients(subscriptionID string, cred azcore.TokenCredential, opts *Client
 		return nil, fmt.Errorf("arm: %w", err)
 	}
 	return &Clients{
-		SubscriptionID:  subscriptionID,
-		Workspaces:      ml.NewWorkspacesClient(),
-		Computes:        ml.NewComputeClient(),
-		ContainerGroups: aci.NewContainerGroupsClient(),
-		Containers:      aci.NewContainersClient(),
-		pl:              own.Pipeline(),
-		tr:              own.Tracer(),
+		SubscriptionID:      subscriptionID,
+		Workspaces:          ml.NewWorkspacesClient(),
+		Computes:            ml.NewComputeClient(),
+		CodeVersions:        ml.NewCodeVersionsClient(),
+		EnvironmentVersions: ml.NewEnvironmentVersionsClient(),
+		Jobs:                ml.NewJobsClient(),
+		Datastores:          ml.NewDatastoresClient(),
+		cred:                cred,
+		tp:                  transporter(opts),
+		scope:               armScope(opts),
+		ContainerGroups:     aci.NewContainerGroupsClient(),
+		Containers:          aci.NewContainersClient(),
+		pl:                  own.Pipeline(),
+		tr:                  own.Tracer(),
 	}, nil
 }
 
@@ -98,4 +119,67 @@ func Resume[T any](c *Clients, token string) (*runtime.Poller[T], error) {
 func IsNotFound(err error) bool {
 	var re *azcore.ResponseError
 	return errors.As(err, &re) && re.StatusCode == http.StatusNotFound
+}
+
+// Do sends a request through the clients' pipeline (bearer token of Resource Manager's scope,
+// retries, logging): for the workspace's data plane (run history), which the generated clients
+// do not cover. body may be nil. A response that is not 2xx is returned as an
+// *azcore.ResponseError.
+func (c *Clients) Do(ctx context.Context, method, url string, body io.ReadSeekCloser) (*http.Response, error) {
+	req, err := runtime.NewRequest(ctx, method, url)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		if err := req.SetBody(body, "application/json"); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := c.pl.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, runtime.NewResponseError(resp)
+	}
+	return resp, nil
+}
+
+// Token returns a bearer token of Resource Manager's scope, for data-plane clients that do not
+// use the pipeline (MLflow).
+func (c *Clients) Token(ctx context.Context) (string, error) {
+	tok, err := c.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.scope}})
+	if err != nil {
+		return "", err
+	}
+	return tok.Token, nil
+}
+
+// armScope is the token scope of the clients' cloud.
+func armScope(opts *ClientOptions) string {
+	ep := "https://management.azure.com"
+	if opts != nil {
+		if c, ok := opts.Cloud.Services[cloud.ResourceManager]; ok && c.Audience != "" {
+			ep = c.Audience
+		}
+	}
+	return strings.TrimSuffix(ep, "/") + "/.default"
+}
+
+// HTTPDo sends a request without the pipeline's policies (no token): for URLs that carry their
+// own authorization (SAS URLs) or none (the workspace discovery document), over the clients'
+// transport (the options' Transport, else http.DefaultClient).
+func (c *Clients) HTTPDo(req *http.Request) (*http.Response, error) { return c.tp.Do(req) }
+
+func transporter(opts *ClientOptions) policy.Transporter {
+	if opts != nil && opts.Transport != nil {
+		return opts.Transport
+	}
+	return http.DefaultClient
+}
+
+// BlobClientOptions are azcore client options for data-plane clients (azblob) with the clients'
+// transport.
+func (c *Clients) BlobClientOptions() azcore.ClientOptions {
+	return azcore.ClientOptions{Transport: c.tp}
 }
