@@ -10,7 +10,7 @@ import (
 
 // internalPrefix matches an internal package's "name: " where a message or a wrapped
 // message starts: at the start, or after ": ", "; " or "(". Add new internal packages here.
-var internalPrefix = regexp.MustCompile(`(^|: |; |\()(?:arm|azuritetest|bench|codeasset|dockerexec|dockertest|driver|envbuild|errtext|localexec|remotehost|rundir|sshx|store|testenv|wsaccess): `)
+var internalPrefix = regexp.MustCompile(`(^|: |; |\()(?:amlemu|arm|azuritetest|bench|codeasset|dockerexec|dockertest|driver|envbuild|errtext|localexec|mlflowrest|mlflowtest|remotehost|rundir|sshx|store|testenv|wsaccess): `)
 
 // Public returns err with every internal package prefix removed from its text. The result
 // unwraps to err, so errors.Is and errors.As see everything err holds. nil stays nil, and an
