@@ -1,19 +1,25 @@
 package compute_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/amlgo/amlgo/compute"
+	"github.com/amlgo/amlgo/experiment"
 	"github.com/amlgo/amlgo/internal/amlemu"
 	"github.com/amlgo/amlgo/internal/arm/armfake"
 	"github.com/amlgo/amlgo/internal/azuritetest"
 	"github.com/amlgo/amlgo/internal/dockerexec"
 	"github.com/amlgo/amlgo/internal/dockertest"
 	"github.com/amlgo/amlgo/internal/mlflowtest"
+	"github.com/amlgo/amlgo/runconfig"
 	"github.com/amlgo/amlgo/workspace"
 )
 
@@ -54,4 +60,49 @@ func newEmulated(t *testing.T) *emulated {
 	require.NoError(t, err)
 	_ = time.Second
 	return &emulated{emu: emu, ws: ws, cluster: cl.(*compute.BatchCluster), docker: denv}
+}
+
+// TestBatchClusterTrainsOnTheEmulator submits the sklearn-free training script to the emulated
+// cluster through experiment: code uploaded once, the job run in a container, its log
+// streamed, its metrics read from MLflow, its outputs collected; a second submit of unchanged
+// code uploads nothing.
+func TestBatchClusterTrainsOnTheEmulator(t *testing.T) {
+	env := newEmulated(t)
+	ctx := context.Background()
+	exp, err := experiment.New(env.ws, "emulated")
+	require.NoError(t, err)
+	rc := runconfig.New()
+	rc.Target = "cpu-cluster"
+	rc.Environment.Docker.BaseImage = env.docker.PythonImage
+	rc.Environment.Python.UserManagedDependencies = true
+	rc.Environment.Python.InterpreterPath = "python3"
+	src := writeSource(t, map[string]string{"train.py": `import os, sys
+from azureml.core import Run
+run = Run.get_context()
+for i in range(5):
+    print("line", i, flush=True)
+    run.log("loss", 1.0 / (i + 1))
+os.makedirs("outputs", exist_ok=True)
+open("outputs/model.txt", "w").write("trained")
+print("args", sys.argv[1:])
+`})
+	for i := range 2 {
+		run, err := exp.Submit(ctx, runconfig.ScriptRunConfig{SourceDirectory: src, Script: "train.py", Arguments: []any{"--alpha", 0.5}, RunConfig: rc},
+			&experiment.SubmitOptions{Target: env.cluster})
+		require.NoError(t, err)
+		var out bytes.Buffer
+		_, err = run.WaitForCompletion(ctx, &experiment.WaitOptions{ShowOutput: &out})
+		require.NoError(t, err, out.String())
+		for j := range 5 {
+			assert.Equal(t, 1, strings.Count(out.String(), fmt.Sprintf("line %d\n", j)), "line %d in\n%s", j, out.String())
+		}
+		assert.Contains(t, out.String(), "args ['--alpha', '0.5']")
+		m, err := run.Metrics(ctx)
+		require.NoError(t, err)
+		assert.Len(t, m["loss"], 5, "metrics: %v", m)
+		names, err := run.FileNames(ctx)
+		require.NoError(t, err)
+		assert.Contains(t, names, "outputs/model.txt")
+		t.Logf("run %d: %s", i, run.ID())
+	}
 }
