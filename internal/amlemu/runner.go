@@ -28,12 +28,12 @@ const jobMount = "/azureml-job"
 
 // jobSpec is what the runner reads of a job's resource.
 type jobSpec struct {
-	command, experiment    string
-	env                    map[string]string
-	image, condaFile       string
-	codeURI                string
-	timeout                time.Duration
-	instanceCount          int
+	command, experiment string
+	env                 map[string]string
+	image, condaFile    string
+	codeURI             string
+	timeout             time.Duration
+	instanceCount       int
 }
 
 // run executes j: Queued, Preparing (image, code), Running (the container, its log appended to

@@ -24,4 +24,12 @@
 // period. When the command's main process exits, anything left in its group gets the same
 // TERM-then-KILL treatment, then ended_at and finally exit_code (128+signal for signal deaths)
 // are written, each atomically (temporary file + rename).
+//
+// In an Azure ML service job the shim also logs through MLflow: with MLFLOW_TRACKING_URI
+// (http://, https:// or azureml://, converted as mlflowrest.TrackingBase does) and MLFLOW_RUN_ID
+// in the environment, Run.get_context()'s metrics and tags are buffered and sent to that run with
+// runs/log-batch (Bearer $MLFLOW_TRACKING_TOKEN), in the background, on run.flush()/complete()
+// and at interpreter exit, and metrics.jsonl is still written when AMLGO_RUN_DIR is set. The
+// mapping of each azureml call to MLflow data, what is not sent and what a killed script loses
+// are in shim/azureml/core/_mlflow.py's docstring.
 package driver

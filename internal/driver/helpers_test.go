@@ -81,11 +81,12 @@ func pythons(t *testing.T) []string {
 
 func python(t *testing.T) string { return pythons(t)[0] }
 
-// cleanEnv is the test process environment without azureml/amlgo run variables.
+// cleanEnv is the test process environment without azureml/amlgo/MLflow run variables.
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "AZUREML_") || strings.HasPrefix(kv, "AMLGO_") || strings.HasPrefix(kv, "PYTHONPATH=") {
+		if strings.HasPrefix(kv, "AZUREML_") || strings.HasPrefix(kv, "AMLGO_") || strings.HasPrefix(kv, "MLFLOW_") ||
+			strings.HasPrefix(kv, "PYTHONPATH=") {
 			continue
 		}
 		env = append(env, kv)

@@ -10,6 +10,10 @@ predictions, name, value, description, step), tag (key, value), property (key, v
 (name, path), status (status, error, error_code), child (child_run_id, name), register_model
 (model_name, model_path, tags, properties, ...). Files go to <AMLGO_RUN_DIR>/uploads/.
 
+In a service job (MLFLOW_TRACKING_URI and MLFLOW_RUN_ID set), the run's metrics and tags also go
+to that MLflow run through its REST API (azureml/core/_mlflow.py says how each call maps); without
+AMLGO_RUN_DIR the records are then kept in memory only.
+
 Outside a run, Run.get_context() returns an _OfflineRun that prints what it would have logged,
 as azureml-core does, and keeps it in memory.
 """
@@ -19,10 +23,12 @@ import numbers
 import os
 import shutil
 import sys
+import tempfile
 import threading
 import time
 import uuid
 
+from azureml.core import _mlflow
 from azureml.core.environment import Environment
 from azureml.core.experiment import Experiment
 from azureml.core.model import Model
@@ -251,6 +257,41 @@ class _PrintSink(object):
     def records(self):
         with self._lock:
             return list(self._records)
+
+
+class _MemorySink(_PrintSink):
+    """A service job without AMLGO_RUN_DIR: records kept in memory (MLflow gets the metrics),
+    uploaded files in a private temporary directory."""
+
+    offline = False
+
+    def __init__(self):
+        _PrintSink.__init__(self)
+        self.rundir = tempfile.mkdtemp(prefix="amlgo-run-")
+
+    def emit(self, run_id, kind, fields, message=None):
+        _PrintSink.emit(self, run_id, kind, fields, None)
+
+
+class _ForwardingSink(object):
+    """Records go to inner (metrics.jsonl or memory) and to an MLflow run (_mlflow.Forwarder)."""
+
+    offline = False
+
+    def __init__(self, inner, forwarder):
+        self._inner = inner
+        self.forwarder = forwarder
+        self.rundir = inner.rundir
+
+    def emit(self, run_id, kind, fields, message=None):
+        self._inner.emit(run_id, kind, fields, message)
+        self.forwarder.handle(run_id, kind, fields)
+
+    def records(self):
+        return self._inner.records()
+
+    def flush(self, timeout_seconds):
+        return self.forwarder.flush(timeout_seconds)
 
 
 _sinks_lock = threading.Lock()
@@ -787,9 +828,10 @@ class Run(object):
     # -- status -------------------------------------------------------------------------------
 
     def complete(self, _set_status=True):
-        """Mark the run Completed."""
+        """Mark the run Completed (and send what waits for MLflow)."""
         if _set_status:
             self._emit("status", {"status": "Completed"})
+        self._flush_sink(60)
 
     def fail(self, error_details=None, error_code=None, _set_status=True):
         """Mark the run Failed, with optional error details (text or exception) and code."""
@@ -802,12 +844,19 @@ class Run(object):
         if error_code is not None:
             fields["error_code"] = str(error_code)
         self._emit("status", fields)
+        self._flush_sink(60)
 
     def start(self):
         """No-op: runs are started by amlgo."""
 
     def flush(self, timeout_seconds=300):
-        """No-op: records are written synchronously."""
+        """Send what waits for MLflow (metrics.jsonl records are written synchronously)."""
+        self._flush_sink(timeout_seconds)
+
+    def _flush_sink(self, timeout_seconds):
+        flush = getattr(self._sink, "flush", None)
+        if flush is not None:
+            flush(timeout_seconds)
 
     def cancel(self):
         _unsupported("Run.cancel from inside a run", "Cancel from the amlgo SDK instead.")
@@ -998,7 +1047,13 @@ def _makedirs(path):
 def _load_context():
     run_id = os.environ.get("AZUREML_RUN_ID")
     rundir = os.environ.get("AMLGO_RUN_DIR")
-    if not run_id or not rundir:
+    forwarder = _mlflow.from_environ(run_id)
+    if forwarder is not None:
+        run_id = run_id or forwarder.run_id
+        sink = _ForwardingSink(_file_sink(rundir) if rundir else _MemorySink(), forwarder)
+    elif run_id and rundir:
+        sink = _file_sink(rundir)
+    else:
         return None
     ws = Workspace._from_run_env()
     exp = Experiment._from_run_env(ws)
@@ -1009,7 +1064,7 @@ def _load_context():
         number = int(number) if number else None
     except ValueError:
         number = None
-    return Run(exp, run_id, _sink=_file_sink(rundir),
+    return Run(exp, run_id, _sink=sink,
                _parent_id=os.environ.get("AZUREML_PARENT_RUN_ID") or None,
                _display_name=os.environ.get("AMLGO_RUN_DISPLAY_NAME") or None,
                _number=number, _input_datasets=datarefs,
