@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -30,13 +31,22 @@ type emulated struct {
 	ws      *workspace.Workspace
 	cluster *compute.BatchCluster
 	docker  *dockertest.Env
+	wsID    workspace.ID
+	dir     string
+}
+
+// codeVersions counts the code versions the emulated workspace holds.
+func (e *emulated) codeVersions() int {
+	e.emu.ARM().Lock()
+	defer e.emu.ARM().Unlock()
+	return len(e.emu.ARM().AssetsLocked(e.wsID.String(), "codes"))
 }
 
 func newEmulated(t *testing.T) *emulated {
 	t.Helper()
 	denv := dockertest.Require(t)
 	az := azuritetest.Start(t)
-	ml := mlflowtest.Start(t)
+	ml := mlflowtest.Shared(t)
 	ctx := context.Background()
 	eng, err := dockerexec.Connect(ctx, &dockerexec.ConnectOptions{Host: denv.Host})
 	require.NoError(t, err)
@@ -49,17 +59,17 @@ func newEmulated(t *testing.T) *emulated {
 	armID := emu.AddWorkspace("sub-1", "rg-1", "ws1", "eastus")
 	id, err := workspace.ParseID(armID)
 	require.NoError(t, err)
-	ws, err := workspace.Get(ctx, srv.Credential(), id, &workspace.GetOptions{ClientOptions: srv.ClientOptions(), Dir: t.TempDir()})
+	dir := t.TempDir()
+	ws, err := workspace.Get(ctx, srv.Credential(), id, &workspace.GetOptions{ClientOptions: srv.ClientOptions(), Dir: dir})
 	require.NoError(t, err)
 	t.Cleanup(func() { ws.Close() })
 	p, err := compute.BeginCreateBatchCluster(ctx, ws, "cpu-cluster", &compute.BatchClusterConfig{VMSize: "STANDARD_D2_V2", MaxNodes: 4}, nil)
 	require.NoError(t, err)
-	_, err = p.PollUntilDone(ctx, nil)
+	_, err = p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond})
 	require.NoError(t, err)
 	cl, err := compute.Get(ctx, ws, "cpu-cluster")
 	require.NoError(t, err)
-	_ = time.Second
-	return &emulated{emu: emu, ws: ws, cluster: cl.(*compute.BatchCluster), docker: denv}
+	return &emulated{emu: emu, ws: ws, cluster: cl.(*compute.BatchCluster), docker: denv, wsID: id, dir: dir}
 }
 
 // TestBatchClusterTrainsOnTheEmulator submits the sklearn-free training script to the emulated

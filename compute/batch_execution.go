@@ -147,9 +147,6 @@ func (d *runDetails) start() time.Time { t, _ := time.Parse(time.RFC3339Nano, d.
 func (d *runDetails) end() time.Time   { t, _ := time.Parse(time.RFC3339Nano, d.EndTime); return t }
 func (d *runDetails) reason() string {
 	if m := d.Error.Error.Message; m != "" {
-		if c := d.Error.Error.Code; c != "" {
-			return c + ": " + m
-		}
 		return m
 	}
 	return "The job failed in the service."

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -148,7 +149,6 @@ func snapshotDirName(*Job) string { return "code" }
 // the image (the base image, default azureml's DEFAULT_CPU_IMAGE) and, for a system-managed
 // environment, the conda specification; its version is azure-ai-ml's content hash.
 func (c *BatchCluster) ensureEnvironment(ctx context.Context, rc *runconfig.RunConfiguration) (string, error) {
-	cl := c.az.Clients
 	image := strings.TrimSpace(rc.Environment.Docker.BaseImage)
 	if image == "" {
 		image = runconfig.DefaultCPUImage
@@ -161,6 +161,30 @@ func (c *BatchCluster) ensureEnvironment(ctx context.Context, rc *runconfig.RunC
 		conda = string(py.CondaDependencies.Serialize())
 	}
 	version := anonymousEnvironmentVersion(image, conda)
+	known := envCacheKey{c.az.Clients, strings.ToLower(c.az.ID() + "/environments/" + AnonymousEnvironmentName + "/versions/" + version)}
+	if id, ok := knownEnvironments.Load(known); ok {
+		return id.(string), nil // seen by this process: an anonymous version is its content, never changed
+	}
+	id, err := c.lookupOrCreateEnvironment(ctx, version, image, conda)
+	if err == nil {
+		knownEnvironments.Store(known, id)
+	}
+	return id, err
+}
+
+// knownEnvironments are the environment versions this process has found or created, by
+// workspace connection and lower-cased ARM id: a re-submit of an unchanged environment sends
+// no request for it.
+var knownEnvironments sync.Map
+
+type envCacheKey struct {
+	clients *arm.Clients
+	id      string
+}
+
+// lookupOrCreateEnvironment GETs the anonymous environment version, and PUTs it when missing.
+func (c *BatchCluster) lookupOrCreateEnvironment(ctx context.Context, version, image, conda string) (string, error) {
+	cl := c.az.Clients
 	got, err := cl.EnvironmentVersions.Get(ctx, c.az.ResourceGroup, c.az.Name, AnonymousEnvironmentName, version, nil)
 	if err == nil && got.ID != nil {
 		return *got.ID, nil

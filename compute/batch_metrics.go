@@ -3,6 +3,7 @@ package compute
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -20,6 +21,9 @@ func (e *serviceExecution) metricRecords(ctx context.Context) ([]Record, error) 
 		return nil, err
 	}
 	run, err := cl.GetRun(ctx, e.st.Job)
+	if errors.Is(err, mlflowrest.ErrNotFound) {
+		return nil, nil // the job ended before it had a run in MLflow (it failed in preparation)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("compute: reading the metrics of job %s: %w", e.st.Job, err)
 	}
