@@ -111,6 +111,7 @@ type Error struct {
 	Message    string // the server's message
 }
 
+// Error returns "mlflowrest: METHOD endpoint: HTTP status CODE: message".
 func (e *Error) Error() string {
 	msg := fmt.Sprintf("mlflowrest: %s %s: HTTP %d", e.Method, e.Endpoint, e.StatusCode)
 	if e.Code != "" {

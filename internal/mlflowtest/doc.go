@@ -3,9 +3,10 @@
 // SQLite backend and a local artifact root in a temporary directory, on a free port of
 // 127.0.0.1, stopped (its whole process group) when the test ends.
 //
-// Start gives a test its own server. The server needs several seconds to start (about 9 s
-// on two busy cores, half a minute on the very first start of a fresh venv), so a package
-// whose tests share one can use Shared instead, started on first use and stopped by Main:
+// Start gives a test its own server. The server needs several seconds to start (7–9 s on two
+// cores; the server's background job runner, which would add eight processes and about 7 s,
+// is turned off with MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false), so a package whose tests share
+// one can use Shared instead, started on first use and stopped by Main:
 //
 //	func TestMain(m *testing.M) { os.Exit(mlflowtest.Main(m)) }
 //

@@ -17,7 +17,8 @@ type ProxyOptions struct {
 	Token string
 	// Intercept, when set, sees every authorized request first (endpoint is the part after
 	// /api/2.0/mlflow/, "" for other paths, n counts that endpoint's requests from 1) and
-	// answers it itself by returning true; it must not read r.Body when it returns false.
+	// answers it itself by returning true. When it reads r.Body and returns false, it must put
+	// back a reader of the same bytes (the request is forwarded with r.Body).
 	Intercept func(w http.ResponseWriter, r *http.Request, endpoint string, n int) bool
 }
 
