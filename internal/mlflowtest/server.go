@@ -260,3 +260,8 @@ func tail(s string, n int) string {
 	i := bytes.IndexByte([]byte(s[len(s)-n:]), '\n')
 	return "…" + s[len(s)-n+i+1:]
 }
+
+// Launch starts a server outside a test (an example's or a benchmark's emulated service): mlflow
+// is the executable (AMLGO_MLFLOW), dir holds its database, artifacts and log. The caller
+// stops it with Stop.
+func Launch(mlflow, dir string) (*Server, error) { return start(mlflow, dir) }
