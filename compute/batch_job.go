@@ -2,7 +2,7 @@ package compute
 
 import (
 	"context"
-	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -207,9 +207,11 @@ func (c *BatchCluster) lookupOrCreateEnvironment(ctx context.Context, version, i
 	return *res.ID, nil
 }
 
-// anonymousEnvironmentVersion is azure-ai-ml's anonymous environment version: md5 of the
-// md5s of the image and the conda file combined with Python's str.join quirk (the running
-// string is inserted between the characters of the next md5).
+// anonymousEnvironmentVersion is azure-ai-ml's anonymous environment version: sha256 of the
+// sha256s of the image and the conda file combined with Python's str.join quirk (the running
+// string is inserted between the characters of the next hash). azure-ai-ml 1.35 hashes with
+// sha256; older releases used md5 (the reference's description), and the test checks the
+// pinned real one.
 func anonymousEnvironmentVersion(image, conda string) string {
 	acc := ""
 	join := func(next string) {
@@ -219,15 +221,15 @@ func anonymousEnvironmentVersion(image, conda string) string {
 		}
 		acc = strings.Join(strings.Split(next, ""), acc)
 	}
-	join(md5Hex(image))
+	join(sha256Hex(image))
 	if conda != "" {
-		join(md5Hex(conda))
+		join(sha256Hex(conda))
 	}
-	return md5Hex(acc)
+	return sha256Hex(acc)
 }
 
-func md5Hex(s string) string {
-	h := md5.Sum([]byte(s))
+func sha256Hex(s string) string {
+	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
 }
 
