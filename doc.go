@@ -24,6 +24,14 @@
 //	                      run-file helpers
 //	internal/localexec    a driver detached on this machine: launch, identity,       internal/driver, internal/rundir
 //	                      state, reattach, cancel, collect, run files
+//	internal/codeasset    code assets: azure-ai-ml's content hash, parallel upload    snapshot, azblob
+//	                      to a SAS container
+//	internal/mlflowrest   an MLflow REST client (runs, paged metric history, batches) –
+//	internal/amlemu       test code: the Azure ML service emulator (jobs run in     internal/arm/armfake, internal/dockerexec,
+//	                      containers, Azurite, MLflow proxy); StartStack            internal/azuritetest, internal/mlflowtest
+//	internal/dockertest,  test code: a private dockerd, offline images, registry;    internal/testenv, internal/mlflowrest
+//	internal/azuritetest, Azurite; a real MLflow server
+//	internal/mlflowtest
 //	internal/dockerexec   a driver in a Docker container: engine (API negotiated),    internal/driver, internal/rundir, moby client
 //	                      image by content hash (pull with credentials, conda layer,
 //	                      build lock), container by name, cancel, cleanup

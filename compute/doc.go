@@ -15,10 +15,15 @@
 //     container on the machine's Docker engine (the VM's socket is forwarded over SSH): the
 //     image is made from the environment (internal/dockerexec) and the same driver runs inside
 //     with the run directory mounted, so such runs are observed, canceled and reattached alike.
-//   - BatchCluster (AmlCompute), HDInsight and ContainerInstance on Azure workspaces: created,
-//     attached, listed, updated, waited for, detached and deleted through Azure Resource Manager.
-//     Running jobs on them is not implemented yet: their Start returns an error wrapping
-//     ErrUnsupported.
+//   - BatchCluster (AmlCompute) on Azure workspaces: created, listed, updated, waited for and
+//     deleted through Azure Resource Manager, and runs jobs through the Azure ML jobs API: the
+//     snapshot becomes a code asset (azure-ai-ml's content hash; uploaded only when new), the
+//     environment an anonymous environment version, the run a CommandJob; logs are read by
+//     byte range from run history, metrics from the workspace's MLflow endpoint, outputs from
+//     the artifact datastore.
+//   - HDInsight and ContainerInstance on Azure workspaces: created, attached, listed, detached
+//     and deleted. Running jobs on them is not implemented yet: their Start returns an error
+//     wrapping ErrUnsupported.
 //
 // Get and List return targets typed by their computeType, as azureml-core's ComputeTarget does.
 package compute
