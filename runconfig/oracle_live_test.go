@@ -141,7 +141,7 @@ func TestRunconfigOracle(t *testing.T) {
 			deliberate[kind]++
 			continue
 		}
-		t.Errorf("%s (%s/%s): %s\n--- document:\n%s\n--- azureml: %s\n--- amlgo: %s", c.label, c.Dir, c.Name, diff, c.text, brief(want), brief(got))
+		t.Errorf("%s (%s/%s): %s\n  azureml: %s\n  amlgo: %s\n--- document:\n%s", c.label, c.Dir, c.Name, diff, brief(want), brief(got), c.text)
 	}
 	var kinds []string
 	total := 0
@@ -262,9 +262,9 @@ func firstDiff(at string, w, g any) string {
 func brief(a rcAnswer) string {
 	switch {
 	case a.LoadError != nil:
-		return "load error " + a.LoadError.Type + ": " + a.LoadError.Message
+		return "load error " + a.LoadError.Type + ": " + strings.ReplaceAll(a.LoadError.Message, "\n", " ")
 	case a.SaveError != nil:
-		return "loaded; save error " + a.SaveError.Type + ": " + a.SaveError.Message
+		return "loaded; save error " + a.SaveError.Type + ": " + strings.ReplaceAll(a.SaveError.Message, "\n", " ")
 	}
 	return "loaded and saved"
 }
