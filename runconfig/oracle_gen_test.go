@@ -67,7 +67,7 @@ func (g *genDoc) scalar() any {
 // choice returns one of valid (most of the time) or one of the invalid values.
 func (g *genDoc) choice(valid []any, invalid ...any) func() any {
 	return func() any {
-		if len(invalid) > 0 && g.p(0.12) {
+		if len(invalid) > 0 && g.p(0.04) {
 			return pick(g.r, invalid)
 		}
 		return pick(g.r, valid)
