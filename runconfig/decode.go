@@ -554,7 +554,7 @@ func (d *rcDecoder) environment(n *yaml.Node, p string) Environment {
 		q := joinPath(p, raw)
 		switch k {
 		case "name":
-			env.Name = d.str(v, q)
+			env.Name = d.text(v, q)
 		case "version":
 			env.Version = d.str(v, q)
 		case "environmentvariables":

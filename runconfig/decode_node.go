@@ -125,6 +125,16 @@ func (d *nodeDecoder) str(n *yaml.Node, path string) string {
 	return n.Value
 }
 
+// text is str for a field 1.50 type-checks: a number or boolean is refused, as
+// Environment(name=3) raises "Environment name expected str".
+func (d *nodeDecoder) text(n *yaml.Node, path string) string {
+	if m := deref(n); m != nil && m.Kind == yaml.ScalarNode && !isNull(m) && m.ShortTag() != "!!str" {
+		d.fail(path, "expected a string, not %s (azureml-core: Environment name expected str)", m.Value)
+		return ""
+	}
+	return d.str(n, path)
+}
+
 func (d *nodeDecoder) boolean(n *yaml.Node, path string, dflt bool) bool {
 	n = deref(n)
 	if isNull(n) {
