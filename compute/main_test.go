@@ -1,11 +1,80 @@
 package compute_test
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"testing"
 
+	"github.com/amlgo/amlgo/compute"
+	"github.com/amlgo/amlgo/experiment"
+	"github.com/amlgo/amlgo/internal/arm/armfake"
 	"github.com/amlgo/amlgo/internal/mlflowtest"
+	"github.com/amlgo/amlgo/runconfig"
+	"github.com/amlgo/amlgo/workspace"
 )
 
-// TestMain stops the MLflow tracking server the emulated-service tests share.
-func TestMain(m *testing.M) { os.Exit(mlflowtest.Main(m)) }
+// helperEnv makes the test binary act as a second SDK process (see helperMain).
+const helperEnv = "AMLGO_COMPUTE_TEST_HELPER"
+
+// TestMain runs the helper process when asked, and stops the MLflow tracking server the
+// emulated-service tests share.
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(helperEnv); mode != "" {
+		if err := helperMain(mode); err != nil {
+			fmt.Fprintln(os.Stderr, "helper:", err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
+	os.Exit(mlflowtest.Main(m))
+}
+
+// helperMain is a second SDK process on the emulated service. Mode "submit-and-wait" opens the
+// workspace $HELPER_WS_ID (fake ARM at $HELPER_ARM_URL, certificate in $HELPER_ARM_CERT, local
+// directory $HELPER_WS_DIR), submits $HELPER_SRC/s.py to cluster cpu-cluster in image
+// $HELPER_IMAGE, prints the run id and streams the run to stderr until it is killed.
+func helperMain(mode string) error {
+	if mode != "submit-and-wait" {
+		return fmt.Errorf("unknown mode %q", mode)
+	}
+	ctx := context.Background()
+	cert, err := os.ReadFile(os.Getenv("HELPER_ARM_CERT"))
+	if err != nil {
+		return err
+	}
+	opts, err := armfake.RemoteOptions(os.Getenv("HELPER_ARM_URL"), cert)
+	if err != nil {
+		return err
+	}
+	id, err := workspace.ParseID(os.Getenv("HELPER_WS_ID"))
+	if err != nil {
+		return err
+	}
+	ws, err := workspace.Get(ctx, armfake.Credential(), id, &workspace.GetOptions{ClientOptions: opts, Dir: os.Getenv("HELPER_WS_DIR")})
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+	target, err := compute.Get(ctx, ws, "cpu-cluster")
+	if err != nil {
+		return err
+	}
+	exp, err := experiment.New(ws, "killed")
+	if err != nil {
+		return err
+	}
+	rc := runconfig.New()
+	rc.Target = "cpu-cluster"
+	rc.Environment.Docker.BaseImage = os.Getenv("HELPER_IMAGE")
+	rc.Environment.Python.UserManagedDependencies = true
+	rc.Environment.Python.InterpreterPath = "python3"
+	run, err := exp.Submit(ctx, runconfig.ScriptRunConfig{SourceDirectory: os.Getenv("HELPER_SRC"), Script: "s.py", RunConfig: rc},
+		&experiment.SubmitOptions{Target: target})
+	if err != nil {
+		return err
+	}
+	fmt.Println(run.ID())
+	_, err = run.WaitForCompletion(ctx, &experiment.WaitOptions{ShowOutput: os.Stderr})
+	return err
+}

@@ -1,9 +1,19 @@
 package armfake
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"net/http"
 	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	azarm "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 func lower(s string) string { return strings.ToLower(s) }
@@ -120,3 +130,34 @@ func (s *Server) AssetLocked(wsID, kind, name, version string) map[string]any {
 	}
 	return clone(v)
 }
+
+// CertificatePEM is the server's TLS certificate, for another process to trust (RemoteOptions).
+func (s *Server) CertificatePEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
+}
+
+// RemoteOptions are ClientOptions for a server running in another process (a test's helper
+// process): its URL and its certificate (CertificatePEM). Credential() works there too.
+func RemoteOptions(url string, certPEM []byte) (*azarm.ClientOptions, error) {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(certPEM) {
+		return nil, errors.New("armfake: no certificate in PEM")
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	return &azarm.ClientOptions{
+		ClientOptions: policy.ClientOptions{
+			Cloud: cloud.Configuration{
+				ActiveDirectoryAuthorityHost: url,
+				Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+					cloud.ResourceManager: {Audience: "https://management.azure.com", Endpoint: url},
+				},
+			},
+			Transport: hc,
+			Retry:     policy.RetryOptions{RetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Second},
+		},
+		DisableRPRegistration: true,
+	}, nil
+}
+
+// Credential is the fake's credential, for RemoteOptions' clients.
+func Credential() azcore.TokenCredential { return credential{} }
