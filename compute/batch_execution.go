@@ -109,15 +109,23 @@ func (e *serviceExecution) Observe(ctx context.Context, cur Cursor) (*Observatio
 	return obs, nil
 }
 
-// pollAfter is at most 1 s during the first 30 s of a job's output, then azureml's backoff.
+// pollAfter is at most 1 s during the first 30 s of a job's output, then azureml's backoff;
+// before any output, 1 s in the first 30 s after submitting, then the backoff capped at 5 s.
 func (e *serviceExecution) pollAfter(output bool) time.Duration {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if output && e.firstOut.IsZero() {
 		e.firstOut = time.Now()
 	}
-	if e.firstOut.IsZero() || time.Since(e.firstOut) < 30*time.Second {
-		return 500 * time.Millisecond
+	switch {
+	case !e.firstOut.IsZero() && time.Since(e.firstOut) < 30*time.Second:
+		return 500 * time.Millisecond // the first 30 s of output: lines arrive within a second
+	case e.firstOut.IsZero() && time.Since(e.st.SubmittedAt) < 30*time.Second:
+		return time.Second
+	case e.firstOut.IsZero():
+		// Queued or preparing (minutes, on Azure): azureml's backoff, but never so slow that the
+		// first output waits long.
+		return min(serviceBackoff(time.Since(e.st.SubmittedAt)), 5*time.Second)
 	}
 	return serviceBackoff(time.Since(e.st.SubmittedAt))
 }
