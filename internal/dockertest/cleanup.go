@@ -71,8 +71,10 @@ func (d *Daemon) killLeftovers() []int {
 		order = append(order, pid)
 		queue = append(queue, children[pid]...)
 	}
+	// By identity, not by pid alone: a process of the listing may have exited since, and its
+	// pid may already be another test's process.
 	for i := len(order) - 1; i >= 0; i-- {
-		_ = syscall.Kill(order[i], syscall.SIGKILL)
+		testenv.Proc{PID: order[i], Start: procs[order[i]].start}.Kill(syscall.SIGKILL)
 	}
 	deadline := time.Now().Add(testenv.Patience)
 	for time.Now().Before(deadline) {
@@ -94,6 +96,7 @@ func (d *Daemon) killLeftovers() []int {
 // proc is what killLeftovers needs of a process.
 type proc struct {
 	ppid    int
+	start   uint64 // start time in ticks since boot: with the pid, the process's identity
 	cmdline []byte
 }
 
@@ -119,8 +122,12 @@ func listProcs() map[int]proc {
 			continue
 		}
 		ppid, _ := strconv.Atoi(string(f[1]))
+		var start uint64
+		if len(f) > 19 {
+			start, _ = strconv.ParseUint(string(f[19]), 10, 64)
+		}
 		cl, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		out[pid] = proc{ppid: ppid, cmdline: bytes.ReplaceAll(cl, []byte{0}, []byte{' '})}
+		out[pid] = proc{ppid: ppid, start: start, cmdline: bytes.ReplaceAll(cl, []byte{0}, []byte{' '})}
 	}
 	return out
 }

@@ -133,7 +133,12 @@ func startWrapper(t testing.TB, p Paths, opts *CommandOptions, env []string, arg
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		// Never leave processes behind, even when the test failed half-way: everything in the
-		// wrapper's session (the wrapper is its leader) and in the script's group.
+		// wrapper's session (the wrapper is its leader) and in the script's group — but only
+		// while the wrapper is unreaped: once the test has reaped it, its pid (the session's id)
+		// may already lead another parallel test's session, which must not be killed.
+		if cmd.ProcessState != nil {
+			return
+		}
 		sid := cmd.Process.Pid
 		for _, pid := range sessionMembers(sid) {
 			_, pgrp := procStat(pid)

@@ -205,16 +205,29 @@ func (s *Server) Stop() error {
 
 func (s *Server) stop() error {
 	pgid := s.cmd.Process.Pid
+	// The group's members, identified (pid and start time) while the group is certainly the
+	// server's: once the leader is reaped its pid, and so a "group" of that id, may be another
+	// process's, which must never be signaled (a test in the same process may own it).
+	members := testenv.GroupProcs(pgid)
 	_ = syscall.Kill(-pgid, syscall.SIGTERM)
 	select {
 	case <-s.done:
 	case <-time.After(15 * time.Second):
 	}
-	// uvicorn's worker shares the group; anything left gets SIGKILL.
+	// uvicorn's worker shares the group; anything of it left gets SIGKILL.
 	ctx, cancel := context.WithTimeout(context.Background(), testenv.Patience)
 	defer cancel()
-	for groupAlive(pgid) {
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	for {
+		alive := false
+		for _, p := range members {
+			if p.Alive() {
+				alive = true
+				p.Kill(syscall.SIGKILL)
+			}
+		}
+		if !alive {
+			break
+		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("process group %d of the mlflow server still alive after SIGKILL", pgid)

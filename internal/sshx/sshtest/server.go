@@ -275,19 +275,28 @@ func (s *Server) signalConnections(sig syscall.Signal) error {
 	listener := s.cmd.Process.Pid
 	tab := readProcs()
 	own := tab[listener].sid // the test's own session, never a connection's
-	signaled := map[int]bool{}
+	// Everything is matched by identity (pid and start time), never by a pid alone: between two
+	// readings a signaled process may be reaped and its pid, or its session's id, reused by
+	// another test's process (another package's tests run at the same time), which must never be
+	// signaled. seen holds every process of an earlier reading.
+	signaled := map[int]uint64{}
 	sids := map[int]bool{}
+	seen := map[int]uint64{}
+	for pid, p := range tab {
+		seen[pid] = p.start
+	}
+	same := func(pid int, p procInfo, m map[int]uint64) bool { s, ok := m[pid]; return ok && s == p.start }
 	roots := tab.descendants(listener)
 	deadline := time.Now().Add(testenv.Patience)
 	for {
 		var batch []int
 		add := func(pid int) {
 			p, ok := tab[pid]
-			if !ok || p.zombie || signaled[pid] || pid == listener {
+			if !ok || p.zombie || same(pid, p, signaled) || pid == listener {
 				return
 			}
 			batch = append(batch, pid)
-			signaled[pid] = true
+			signaled[pid] = p.start
 			if p.sid != own && p.sid > 1 {
 				sids[p.sid] = true
 			}
@@ -295,9 +304,14 @@ func (s *Server) signalConnections(sig syscall.Signal) error {
 		for _, pid := range roots {
 			add(pid)
 		}
-		// Processes in known sessions, or whose parent was signaled, and their descendants.
+		// Processes in known sessions (seen before: a new process of a reused session id is not
+		// the connection's), or whose parent is a signaled process (the same one: its pid may
+		// have been reused), and their descendants.
 		for pid, p := range tab {
-			if pid != listener && (sids[p.sid] || signaled[p.ppid]) && !signaled[pid] {
+			parent, hasParent := tab[p.ppid]
+			childOfSignaled := hasParent && same(p.ppid, parent, signaled)
+			inSession := sids[p.sid] && same(pid, p, seen)
+			if pid != listener && (inSession || childOfSignaled) && !same(pid, p, signaled) {
 				add(pid)
 				for _, d := range tab.descendants(pid) {
 					add(d)
@@ -308,14 +322,16 @@ func (s *Server) signalConnections(sig syscall.Signal) error {
 			return nil
 		}
 		for _, pid := range batch {
-			_ = syscall.Kill(pid, sig)
+			if cur, ok := readProc(pid); ok && cur.start == signaled[pid] {
+				_ = syscall.Kill(pid, sig)
+			}
 		}
 		if sig == syscall.SIGKILL {
 			for {
 				tab = readProcs()
 				alive := 0
-				for pid := range signaled {
-					if p, ok := tab[pid]; ok && !p.zombie {
+				for pid, start := range signaled {
+					if p, ok := tab[pid]; ok && !p.zombie && p.start == start {
 						alive++
 					}
 				}
@@ -329,6 +345,11 @@ func (s *Server) signalConnections(sig syscall.Signal) error {
 			}
 		} else {
 			tab = readProcs()
+		}
+		for pid, p := range tab {
+			if _, ok := seen[pid]; !ok {
+				seen[pid] = p.start
+			}
 		}
 		roots = nil
 	}
@@ -360,6 +381,7 @@ func (s *Server) Log() string {
 // procInfo is what signalConnections needs of a process.
 type procInfo struct {
 	ppid, sid int
+	start     uint64 // start time in ticks since boot: with the pid, the process's identity
 	zombie    bool
 }
 
@@ -369,13 +391,20 @@ type procMap map[int]procInfo
 // readProcs reads /proc/<pid>/stat of every process.
 func readProcs() procMap {
 	entries, _ := os.ReadDir("/proc")
-	tab := procMap{}
+	var pids []int
 	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			pids = append(pids, pid)
 		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+	}
+	return readProcsOf(pids)
+}
+
+// readProcsOf reads /proc/<pid>/stat of the given processes.
+func readProcsOf(pids []int) procMap {
+	tab := procMap{}
+	for _, pid := range pids {
+		b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 		if err != nil {
 			continue // gone meanwhile
 		}
@@ -385,7 +414,7 @@ func readProcs() procMap {
 			continue
 		}
 		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 4 {
+		if len(f) < 20 {
 			continue
 		}
 		ppid, err1 := strconv.Atoi(f[1])
@@ -393,9 +422,17 @@ func readProcs() procMap {
 		if err1 != nil || err2 != nil {
 			continue
 		}
-		tab[pid] = procInfo{ppid: ppid, sid: sid, zombie: f[0] == "Z" || f[0] == "X"}
+		start, _ := strconv.ParseUint(f[19], 10, 64)
+		tab[pid] = procInfo{ppid: ppid, sid: sid, start: start, zombie: f[0] == "Z" || f[0] == "X"}
 	}
 	return tab
+}
+
+// readProc reads one process's entry (false when it is gone).
+func readProc(pid int) (procInfo, bool) {
+	tab := readProcsOf([]int{pid})
+	p, ok := tab[pid]
+	return p, ok
 }
 
 // descendants returns the pids of all descendants of root, parents first.
