@@ -15,8 +15,10 @@ import (
 
 // DefaultConcurrency is the number of requests Upload keeps in flight when
 // UploadOptions.Concurrency is 0. Uploading a code asset is latency-bound (thousands of small
-// blobs, one request each), not CPU-bound, so it is several times the core count; see
-// internal/bench/codeupload for the measurements behind it.
+// blobs, one request each), not CPU-bound, so it is several times the core count: in
+// internal/bench/codeupload (5,000 files, 200 MiB, 2 cores) through a 20 ms round trip, 4, 8,
+// 16, 32 and 64 requests took 30.2, 16.5, 14.1, 14.5 and 14.8 s (the emulator's CPU being the
+// limit from 16 on); on loopback every value from 4 to 64 was as fast.
 const DefaultConcurrency = 16
 
 // DefaultBlockSize is the block size when UploadOptions.BlockSize is 0: a file up to this size
