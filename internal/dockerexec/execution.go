@@ -234,10 +234,25 @@ func (e *Execution) CollectOutputs(ctx context.Context, put func(name string, r 
 	return e.Release(ctx)
 }
 
-// Release removes the container (killing it if it still runs), unless State.Keep.
+// Release removes the container (killing it if it still runs), unless State.Keep. An engine
+// that stopped answering (a restarting dockerd) is waited for up to EngineWait; after that the
+// error is returned and the next observer of the run tries again.
 func (e *Execution) Release(ctx context.Context) error {
 	if e.st.Keep {
 		return nil
 	}
-	return e.engine.Remove(ctx, e.st.Container)
+	deadline := time.Now().Add(EngineWait)
+	for {
+		err := e.engine.Remove(ctx, e.st.Container)
+		if err == nil || !IsUnreachable(err) || time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(250 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
