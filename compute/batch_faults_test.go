@@ -96,6 +96,17 @@ func TestBatchJobFaults(t *testing.T) {
 		assert.Contains(t, string(det.Error), "amlgo-test/no-such-image:1")
 		t.Logf("%s", det.Error)
 	})
+	t.Run("LateLog", func(t *testing.T) {
+		env.emu.SetLogDelay(2 * time.Second) // the log file appears only 2 s into the run
+		defer env.emu.SetLogDelay(0)
+		run := env.submit(t, "import time\nfor i in range(10):\n    print('late', i, flush=True)\n    time.sleep(0.3)\n", env.rc())
+		var out bytes.Buffer
+		det := waitDetails(t, run, &out)
+		assert.Equal(t, experiment.StatusCompleted, det.Status, "%s", det.Error)
+		for i := range 10 {
+			assert.Equal(t, 1, strings.Count(out.String(), fmt.Sprintf("late %d\n", i)), "line %d", i)
+		}
+	})
 	t.Run("ThrottledPolls", func(t *testing.T) {
 		run := env.submit(t, "print('throttled but fine', flush=True)\n", env.rc())
 		env.emu.ThrottleJobGets(run.ID(), 3)
