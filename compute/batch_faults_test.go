@@ -18,7 +18,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/amlgo/amlgo/compute"
 	"github.com/amlgo/amlgo/experiment"
 	"github.com/amlgo/amlgo/internal/testenv"
 	"github.com/amlgo/amlgo/runconfig"
@@ -217,8 +216,6 @@ func TestBatchCodeUploadOnceAndInterrupted(t *testing.T) {
 	}
 	assert.Equal(t, 1, env.codeVersions())
 }
-
-var _ = compute.AnonymousEnvironmentName
 
 // TestBatchJobSDKKilledMidRun submits from a second process, SIGKILLs it while the job's log
 // streams, and finishes waiting here: every line and every metric once.

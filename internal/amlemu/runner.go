@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -33,7 +32,6 @@ type jobSpec struct {
 	image, condaFile    string
 	codeURI             string
 	timeout             time.Duration
-	instanceCount       int
 }
 
 // run executes j: Queued, Preparing (image, code), Running (the container, its log appended to
@@ -129,7 +127,7 @@ func (e *Emulator) specOf(j *job) (jobSpec, error) {
 	e.arm.Lock()
 	defer e.arm.Unlock()
 	props := j.body["properties"].(map[string]any)
-	s := jobSpec{command: str(props["command"]), experiment: str(props["experimentName"]), env: map[string]string{}, instanceCount: 1}
+	s := jobSpec{command: str(props["command"]), experiment: str(props["experimentName"]), env: map[string]string{}}
 	if vars, ok := props["environmentVariables"].(map[string]any); ok {
 		for k, v := range vars {
 			s.env[k] = str(v)
@@ -303,5 +301,3 @@ func parseISODuration(s string) time.Duration {
 	}
 	return days + d
 }
-
-var _ = json.Marshal
