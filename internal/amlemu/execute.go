@@ -31,7 +31,7 @@ func (e *Emulator) execute(ctx context.Context, j *job, s jobSpec, image, dir st
 		"MLFLOW_RUN_ID=" + j.name,
 		"MLFLOW_EXPERIMENT_NAME=" + s.experiment,
 		"MLFLOW_TRACKING_TOKEN=" + JobToken,
-		"AZUREML_ARM_WORKSPACE_NAME=" + j.wsID[len(j.wsID)-len(lastSegment(j.wsID)):],
+		"AZUREML_ARM_WORKSPACE_NAME=" + lastSegment(j.wsID),
 	}
 	keys := make([]string, 0, len(s.env))
 	for k := range s.env {
