@@ -21,14 +21,25 @@ const AzureMLPythonEnv = "AMLGO_AZUREML_PYTHON"
 // AzureMLVersion is the azureml-core release amlgo mirrors and the oracle must be.
 const AzureMLVersion = "1.50.0"
 
+// probe finds, once, a Python interpreter with one pinned package: the one an environment
+// variable names, or else python3 on PATH when it has that package at that version.
 type probe struct {
+	env     string // the variable naming the interpreter
+	pkg     string // the package's name, for messages ("azureml-core")
+	want    string // the version the tests need
+	check   string // Python code that imports the package and prints its version
+	purpose string // "the differential tests", for messages
+	install string // the requirements file that installs it
 	once    sync.Once
 	python  string
-	reason  string // why there is no oracle ("" when python is set)
+	reason  string // why there is no interpreter ("" when python is set)
 	version string
 }
 
-var azuremlProbe probe
+var azuremlProbe = probe{
+	env: AzureMLPythonEnv, pkg: "azureml-core", want: AzureMLVersion, purpose: "the differential tests",
+	check: "import azureml.core; print(azureml.core.VERSION)", install: ".ci/azureml-oracle-requirements.txt",
+}
 
 // AzureMLPython returns an interpreter that imports azureml-core AzureMLVersion: the one named
 // by AMLGO_AZUREML_PYTHON, or else python3 on PATH when it has that azureml-core. Without one
@@ -37,43 +48,48 @@ var azuremlProbe probe
 // fails the test: a differential test must not silently compare against the wrong oracle.
 func AzureMLPython(t testing.TB) string {
 	t.Helper()
-	p := &azuremlProbe
+	return azuremlProbe.interpreter(t)
+}
+
+// interpreter applies the skip/fail rules of AzureMLPython to p.
+func (p *probe) interpreter(t testing.TB) string {
+	t.Helper()
 	p.once.Do(p.run)
 	if p.python == "" {
-		if os.Getenv(AzureMLPythonEnv) != "" {
-			t.Fatalf("%s: %s", AzureMLPythonEnv, p.reason)
+		if os.Getenv(p.env) != "" {
+			t.Fatalf("%s: %s", p.env, p.reason)
 		}
-		SkipOrFail(t, p.reason+"; to run the differential tests: python3 -m venv VENV && "+
-			"VENV/bin/pip install -r .ci/azureml-oracle-requirements.txt && export "+AzureMLPythonEnv+"=VENV/bin/python")
+		SkipOrFail(t, p.reason+"; to run "+p.purpose+": python3 -m venv VENV && "+
+			"VENV/bin/pip install -r "+p.install+" && export "+p.env+"=VENV/bin/python")
 	}
 	return p.python
 }
 
 func (p *probe) run() {
-	python := os.Getenv(AzureMLPythonEnv)
+	python := os.Getenv(p.env)
 	explicit := python != ""
 	if !explicit {
 		var err error
 		if python, err = exec.LookPath("python3"); err != nil {
-			p.reason = AzureMLPythonEnv + " is not set and there is no python3"
+			p.reason = p.env + " is not set and there is no python3"
 			return
 		}
 	}
-	out, err := exec.Command(python, "-c", "import azureml.core; print(azureml.core.VERSION)").Output()
+	out, err := exec.Command(python, "-c", p.check).Output()
 	if err != nil {
 		if explicit {
-			p.reason = python + " cannot import azureml.core: " + exitText(err)
+			p.reason = python + " cannot import " + p.pkg + ": " + exitText(err)
 		} else {
-			p.reason = AzureMLPythonEnv + " is not set and python3 has no azureml-core"
+			p.reason = p.env + " is not set and python3 has no " + p.pkg
 		}
 		return
 	}
 	p.version = strings.TrimSpace(string(out))
-	if p.version != AzureMLVersion {
+	if p.version != p.want {
 		if explicit {
-			p.reason = python + " has azureml-core " + p.version + ", the differential tests need " + AzureMLVersion
+			p.reason = python + " has " + p.pkg + " " + p.version + ", " + p.purpose + " need " + p.want
 		} else {
-			p.reason = AzureMLPythonEnv + " is not set and python3's azureml-core is " + p.version + ", not " + AzureMLVersion
+			p.reason = p.env + " is not set and python3's " + p.pkg + " is " + p.version + ", not " + p.want
 		}
 		return
 	}
