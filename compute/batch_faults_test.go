@@ -180,18 +180,12 @@ func TestBatchCodeUploadOnceAndInterrupted(t *testing.T) {
 	src := writeSource(t, files)
 	srcCfg := runconfig.ScriptRunConfig{SourceDirectory: src, Script: "s.py", RunConfig: env.rc()}
 
+	// Cancel the submit as soon as the service has handed out the upload container.
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		for ctx.Err() == nil {
-			for _, r := range env.emu.ARM().Requests() {
-				if strings.HasSuffix(r.Path, "/startPendingUpload") {
-					cancel()
-				}
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}()
+	env.emu.OnPendingUpload(cancel)
 	_, err = exp.Submit(ctx, srcCfg, &experiment.SubmitOptions{Target: env.cluster})
+	env.emu.OnPendingUpload(nil)
+	cancel()
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.Canceled), "%v", err)
 	assert.Equal(t, 0, env.codeVersions(), "an interrupted upload created a code version")

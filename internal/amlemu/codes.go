@@ -54,6 +54,12 @@ func (e *Emulator) startPendingUpload(c *armfake.Call) {
 		return
 	}
 	blobURI := strings.TrimSuffix(e.opts.BlobEndpoint, "/") + "/" + name
+	e.mu.Lock()
+	hook := e.onPendingUpload
+	e.mu.Unlock()
+	if hook != nil {
+		defer func() { go hook() }() // after the answer: the client is starting its upload
+	}
 	e.arm.WriteJSON(c.W, http.StatusOK, map[string]any{
 		"pendingUploadId":   id,
 		"pendingUploadType": "TemporaryBlobReference",
@@ -110,4 +116,12 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// OnPendingUpload calls f (when not nil, in its own goroutine) each time a pending upload has
+// been handed out: a test's event for "the client starts uploading" (an interrupted upload).
+func (e *Emulator) OnPendingUpload(f func()) {
+	e.mu.Lock()
+	e.onPendingUpload = f
+	e.mu.Unlock()
 }

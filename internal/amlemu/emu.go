@@ -56,9 +56,11 @@ type Emulator struct {
 	mlflowRuns map[string]string
 	// logDelay holds back a job's log file until the delay has passed since it started.
 	logDelay time.Duration
-	ctx      context.Context
-	stop     context.CancelFunc
-	wg       sync.WaitGroup
+	// onPendingUpload is called when a pending upload is handed out (OnPendingUpload).
+	onPendingUpload func()
+	ctx             context.Context
+	stop            context.CancelFunc
+	wg              sync.WaitGroup
 }
 
 // New adds the emulated operations to arm and starts the MLflow endpoint. Close stops the

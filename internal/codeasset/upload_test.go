@@ -194,10 +194,11 @@ func TestUploadStopsWhenCancelled(t *testing.T) {
 	assert.Less(t, stats.Files, len(files))
 	assert.Contains(t, err.Error(), fmt.Sprintf("of %d files", len(files)))
 	assert.NotContains(t, err.Error(), "sig=")
-	settleGoroutines(t, before)
+	// No file is opened after Upload returned: count at the return, then wait until every
+	// goroutine of the upload has ended (no one left to open anything), and count again.
 	n := opens.Load()
-	time.Sleep(50 * time.Millisecond) // nothing may still be running: no file opened after return
-	assert.Equal(t, n, opens.Load())
+	settleGoroutines(t, before)
+	assert.Equal(t, n, opens.Load(), "files opened after Upload returned")
 }
 
 func TestUploadErrorsNameTheFileAndHideTheSAS(t *testing.T) {
