@@ -5,27 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"net/http"
 	"regexp"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 )
-
-// dataClient sends data-plane requests that carry their own authorization (SAS) or need none.
-func (c *BatchCluster) dataClient() doer { return doerFunc(c.az.Clients.HTTPDo) }
-
-type doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
-
-type doerFunc func(*http.Request) (*http.Response, error)
-
-func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
-
-func expNeg(x float64) float64 { return math.Exp(-x) }
 
 // sasQuery matches a URL's query, which holds a SAS token.
 var sasQuery = regexp.MustCompile(`\?[^\s"']*`)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"sort"
@@ -73,10 +74,7 @@ func (e *serviceExecution) Observe(ctx context.Context, cur Cursor) (*Observatio
 	if err != nil {
 		return nil, fmt.Errorf("compute: reading job %s: %w", e.st.Job, err)
 	}
-	status := "Unknown"
-	if p := res.Properties; p != nil && p.GetJobBaseProperties().Status != nil {
-		status = string(*p.GetJobBaseProperties().Status)
-	}
+	status := jobStatusOf(res.Properties)
 	obs := &Observation{Status: status, Next: cur.Clone()}
 	det, err := e.runDetails(ctx)
 	if err != nil {
@@ -125,16 +123,16 @@ func (e *serviceExecution) pollAfter(output bool) time.Duration {
 	case e.firstOut.IsZero():
 		// Queued or preparing (minutes, on Azure): azureml's backoff, but never so slow that the
 		// first output waits long.
-		return min(serviceBackoff(time.Since(e.st.SubmittedAt)), 5*time.Second)
+		return min(ServicePollInterval(time.Since(e.st.SubmittedAt)), 5*time.Second)
 	}
-	return serviceBackoff(time.Since(e.st.SubmittedAt))
+	return ServicePollInterval(time.Since(e.st.SubmittedAt))
 }
 
-// serviceBackoff is azureml's polling interval: max(2, 60/(1+100·e^(−t/20))) seconds.
-func serviceBackoff(elapsed time.Duration) time.Duration {
+// ServicePollInterval is azureml-core's polling interval for a service run that has gone on
+// for elapsed: max(2, 60/(1+100·e^(−t/20))) seconds.
+func ServicePollInterval(elapsed time.Duration) time.Duration {
 	t := elapsed.Seconds()
-	d := 60 / (1 + 100*expNeg(t/20))
-	return time.Duration(max(2, d) * float64(time.Second))
+	return time.Duration(math.Max(2, 60/(1+100*math.Exp(-t/20))) * float64(time.Second))
 }
 
 // runDetails is run history's view of the job.
@@ -199,7 +197,7 @@ func (e *serviceExecution) apiHost(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	resp, err := e.c.dataClient().Do(req)
+	resp, err := e.c.az.Clients.HTTPDo(req)
 	if err != nil {
 		return "", fmt.Errorf("compute: reading the workspace's discovery document: %w", err)
 	}
@@ -250,7 +248,7 @@ func (e *serviceExecution) readRange(ctx context.Context, sasURL string, off int
 	}
 	req.Header.Set("Range", "bytes="+strconv.FormatInt(off, 10)+"-"+strconv.FormatInt(off+maxLogRead-1, 10))
 	req.Header.Set("x-ms-version", "2021-08-06")
-	resp, err := e.c.dataClient().Do(req)
+	resp, err := e.c.az.Clients.HTTPDo(req)
 	if err != nil {
 		return nil, redactURLError(err)
 	}

@@ -1,7 +1,6 @@
 package experiment_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -79,8 +78,6 @@ func TestDockerEngineRestartedMidRun(t *testing.T) {
 				t.Logf("%s", res.details.Error)
 			}
 			assert.Empty(t, containersOf(t, d.Host(), run.ID()))
-			var ctl bytes.Buffer
-			require.NoError(t, run.Logs(ctx, &ctl, &experiment.LogsOptions{Name: controlLog}))
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -63,7 +62,7 @@ func (r *Run) WaitForCompletion(ctx context.Context, opts *WaitOptions) (*RunDet
 		case ob.PollAfter > 0:
 			wait = ob.PollAfter
 		case len(ob.Logs)+len(ob.Records) == 0:
-			wait = servicePollInterval(time.Since(start))
+			wait = compute.ServicePollInterval(time.Since(start))
 		}
 		if wait > 0 {
 			t := time.NewTimer(wait)
@@ -94,13 +93,6 @@ func (r *Run) WaitForCompletion(ctx context.Context, opts *WaitOptions) (*RunDet
 	}
 	out.printf("\n")
 	return details, nil
-}
-
-// servicePollInterval is azureml-core's polling interval: max(2, 60/(1+100·e^(−t/20))) seconds.
-func servicePollInterval(elapsed time.Duration) time.Duration {
-	t := elapsed.Seconds()
-	s := math.Max(2, 60/(1+100*math.Exp(-t/20)))
-	return time.Duration(s * float64(time.Second))
 }
 
 // webView is where the run's files live: the run directory of a local workspace.
