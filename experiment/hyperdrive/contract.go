@@ -28,8 +28,10 @@ type trialRecord struct {
 	Best     float64
 }
 
-// sampler proposes hyperparameter configurations. It is created once per sweep from a Sampling
-// and a seed, and is deterministic given the seed and the sequence of calls.
+// sampler proposes hyperparameter configurations. It is created from a Sampling and a seed and
+// keeps no state between calls: next's result depends only on the seed, the history and n, so
+// that a sweep resumed in another process (a new sampler, the same history) proposes what the
+// first process would have.
 type sampler interface {
 	// next proposes up to n new configurations (keys = the parameter space's keys) given every
 	// trial so far, pending ones included. It returns fewer than n, possibly none, when the space
@@ -52,3 +54,18 @@ type terminator interface {
 	// protectedBelow (the first batch of concurrent runs) are never returned.
 	stop(trials []trialProgress, goal PrimaryMetricGoal, protectedBelow int) map[int]string
 }
+
+// The search-space half provides, besides the public constructors (Choice, RandInt, Uniform, …,
+// RandomParameterSampling, GridParameterSampling, BayesianParameterSampling, BanditPolicy,
+// MedianStoppingPolicy, TruncationSelectionPolicy, NoTerminationPolicy):
+//
+//	type Sampling interface { Name() string; ParameterSpace() map[string]ParameterExpression; newSampler(seed int64) sampler; … }
+//	type Policy interface { Name() string; newTerminator() terminator; … }
+//	func samplingJSON(s Sampling) (json.RawMessage, error)      // generator_config, azureml's wire JSON
+//	func policyJSON(p Policy) (json.RawMessage, error)          // policy_config
+//	func samplingFromJSON(raw json.RawMessage) (Sampling, error) // the inverse, for a resumed sweep
+//	func policyFromJSON(raw json.RawMessage) (Policy, error)
+//
+// The controller half provides HyperDriveConfig (Config), its validation, submission, the
+// parent run (HyperDriveRun) and the children, and renders each configuration's values as the
+// script's "--name value" arguments.
