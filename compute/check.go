@@ -29,10 +29,11 @@ func (d *DSVM) Check(_ context.Context, rc *runconfig.RunConfiguration) ([]strin
 	return checkSDKDriven(rc, sdkTarget{desc: fmt.Sprintf("VM target %q", d.name), vm: d.name})
 }
 
-// sdkTarget describes a target on which amlgo itself runs the script (local, VM).
+// sdkTarget describes a target on which amlgo itself runs the script (local, VM, HDInsight).
 type sdkTarget struct {
-	desc string // "the local target", `VM target "x"`
-	vm   string // the VM target's name; "" for local
+	desc string // "the local target", `VM target "x"`, `HDInsight target "x"`
+	vm   string // the VM's or cluster head node's target name; "" for local
+	hdi  bool   // an HDInsight cluster: PySpark jobs only, submitted to YARN
 }
 
 // checkSDKDriven checks rc for a target where amlgo runs the script itself: every setting is
@@ -49,13 +50,27 @@ func checkSDKDriven(rc *runconfig.RunConfiguration, t sdkTarget) ([]string, erro
 	var warnings []string
 	ignored := func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) }
 
-	if dockerEnabled(rc) {
+	if dockerEnabled(rc) && !t.hdi {
 		errs = append(errs, checkDocker(rc, t)...)
 	}
+	switch f := strings.ToLower(rc.Framework); {
+	case f == "pyspark" && t.vm != "" && !t.hdi:
+		unsupported("framework PySpark is not supported on %s: amlgo submits Spark jobs on \"local\" (master local[*]) and on "+
+			"HDInsight targets (YARN); run it there, or set framework Python to run the script with python", t.desc)
+	case f == "pyspark":
+		errs = append(errs, checkPySpark(rc, t.desc, t.hdi)...)
+		if dockerEnabled(rc) && !t.hdi {
+			unsupported("docker with framework PySpark is not supported on %s yet; turn docker off to run spark-submit on %s", t.desc, t.host())
+		}
+		warnings = append(warnings, sparkWarnings(rc, t.desc, t.hdi)...)
+	case t.hdi:
+		unsupported("framework %s is not supported on %s: an HDInsight cluster runs PySpark jobs (spark-submit to YARN); "+
+			"set framework PySpark, or run the script on \"local\" or a VM target", rc.Framework, t.desc)
+	}
 	switch f := strings.ToLower(rc.Framework); f {
-	case "pyspark", "pysparkinteractive":
-		unsupported("framework %s is not supported on %s yet (amlgo has no Spark runs); set framework to Python to run the script "+
-			"with python (a script that builds its own SparkSession with the pyspark package runs that way)", rc.Framework, t.desc)
+	case "pysparkinteractive":
+		unsupported("framework %s (an interactive Spark session) is not supported on %s; set framework PySpark to submit "+
+			"the script with spark-submit", rc.Framework, t.desc)
 	case "tensorflowparameterserver":
 		unsupported("framework %s (a distributed TensorFlow job) is not supported on %s yet; set framework TensorFlow and "+
 			"communicator None to run one process", rc.Framework, t.desc)
@@ -67,7 +82,7 @@ func checkSDKDriven(rc *runconfig.RunConfiguration, t sdkTarget) ([]string, erro
 	switch c := strings.ToLower(rc.Communicator); {
 	case c == "" || c == "none":
 	case isMPI(rc):
-		if t.vm == "" {
+		if t.vm == "" || t.hdi {
 			unsupported("communicator %s (an MPI job) is not supported on %s yet; run it on a VM target, where amlgo starts it "+
 				"with mpirun, or set communicator None (and no DistributedJobConfig) to run one process", rc.Communicator, t.desc)
 		}
@@ -75,7 +90,10 @@ func checkSDKDriven(rc *runconfig.RunConfiguration, t sdkTarget) ([]string, erro
 		unsupported("communicator %s (a distributed %s job) is not supported on %s yet; set communicator None (and no "+
 			"DistributedJobConfig) to run one process", rc.Communicator, rc.Framework, t.desc)
 	}
-	if t.vm != "" {
+	if t.hdi && dockerEnabled(rc) {
+		unsupported("docker is not supported on %s: Spark runs the job in YARN containers; turn docker off", t.desc)
+	}
+	if t.vm != "" && !t.hdi {
 		if err := checkSingleNode(rc, t.vm); err != nil {
 			errs = append(errs, &unsupportedError{msg: err.Error()})
 		}
@@ -130,7 +148,7 @@ func checkSDKDriven(rc *runconfig.RunConfiguration, t sdkTarget) ([]string, erro
 	if v := rc.Environment.InferencingStackVersion; v != "" {
 		ignored("environment.inferencingStackVersion %q is ignored on %s: it adds azureml's inference stack to an image, which amlgo's images do not include", v, t.desc)
 	}
-	if rc.AutoPrepareEnvironment != nil && !*rc.AutoPrepareEnvironment {
+	if rc.AutoPrepareEnvironment != nil && !*rc.AutoPrepareEnvironment && !t.hdi {
 		ignored("autoPrepareEnvironment is false, but amlgo prepares the environment of every run (azureml-core 1.50 ignores it too)")
 	}
 	return warnings, errors.Join(errs...)

@@ -158,6 +158,16 @@ func (l *Local) Start(ctx context.Context, job *Job) (_ Execution, err error) {
 	}
 
 	argv := scriptCommand(rc, prep.Python)
+	env := runEnv(os.Environ(), job, prep, paths, !l.opts.DisableRunContextShim)
+	if isPySpark(rc) {
+		var extra []string
+		if argv, extra, err = l.localSparkCommand(ctx, rc, paths, prep.Python, env); err != nil {
+			logf("Submitting to Spark failed: %s", errtext.Clean(err.Error()))
+			return nil, err
+		}
+		env = append(env, extra...)
+		logf("Running the script with spark-submit (master local[*]); its command line is the driver log's first line")
+	}
 	var maxDuration time.Duration
 	if rc.MaxRunDurationSeconds != nil {
 		maxDuration = time.Duration(*rc.MaxRunDurationSeconds) * time.Second
@@ -167,7 +177,7 @@ func (l *Local) Start(ctx context.Context, job *Job) (_ Execution, err error) {
 	ex, err := localexec.Start(ctx, localexec.Launch{
 		RunDir:      rd,
 		Command:     wrapper,
-		Env:         runEnv(os.Environ(), job, prep, paths, !l.opts.DisableRunContextShim),
+		Env:         env,
 		Diagnostics: controlFile, // the wrapper's own diagnostics; the script's output goes to the driver log
 		Logger:      l.opts.Logger,
 	})

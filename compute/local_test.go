@@ -119,7 +119,8 @@ func TestLocalCheck(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, compute.ErrUnsupported)
 	for _, want := range []string{
-		"compute: framework PySpark is not supported on the local target yet (amlgo has no Spark runs); set framework to Python to run the script with python (a script that builds its own SparkSession with the pyspark package runs that way)",
+		"compute: framework PySpark needs a script to submit",
+		"compute: docker with framework PySpark is not supported on the local target yet; turn docker off to run spark-submit on this machine",
 		"compute: communicator IntelMpi (an MPI job) is not supported on the local target yet; run it on a VM target, where amlgo starts it with mpirun, or set communicator None (and no DistributedJobConfig) to run one process",
 		"compute: nodeCount is 2 but the local target is a single node; set nodeCount to 1",
 		"compute: docker.arguments flag --oom-score-adj is not supported by amlgo (supported: -v/--volume",

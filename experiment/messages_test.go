@@ -62,12 +62,13 @@ func TestSubmitRefusesWhatTheTargetCannotRun(t *testing.T) {
 
 	rc := userManaged(t)
 	rc.Framework = "PySpark"
+	rc.Environment.Docker.Enabled = true
+	rc.Environment.Docker.BaseImage = "python:3.11"
 	_, err = exp.Submit(ctx, runconfigFor(src, rc), nil)
 	assert.ErrorIs(t, err, experiment.ErrInvalidConfig)
 	assert.ErrorIs(t, err, compute.ErrUnsupported)
-	assert.EqualError(t, err, "experiment: invalid run configuration: compute: framework PySpark is not supported on the local target yet "+
-		"(amlgo has no Spark runs); set framework to Python to run the script with python (a script that builds its own SparkSession "+
-		"with the pyspark package runs that way)")
+	assert.EqualError(t, err, "experiment: invalid run configuration: compute: docker with framework PySpark is not supported on the local target yet; "+
+		"turn docker off to run spark-submit on this machine")
 
 	rc = userManaged(t)
 	rc.Environment.Docker.Enabled = true

@@ -52,7 +52,9 @@ var (
 // Argv validates s and returns spark-submit's command line.
 func (s Submission) Argv() ([]string, error) {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)) }
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...))
+	}
 	if s.Master == "" {
 		bad("no master")
 	}

@@ -129,7 +129,9 @@ func waitFile(t *testing.T, path string, ok func(string) bool) string {
 	}
 }
 
-func contains(s string) func(string) bool { return func(x string) bool { return strings.Contains(x, s) } }
+func contains(s string) func(string) bool {
+	return func(x string) bool { return strings.Contains(x, s) }
+}
 
 func exitCode(t *testing.T, cmd *exec.Cmd) int {
 	t.Helper()
