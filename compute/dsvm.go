@@ -277,6 +277,12 @@ func AttachRemote(ctx context.Context, ws *workspace.Workspace, name string, cfg
 		}
 		return d, nil
 	}
+	return attachSSH(ctx, ws, name, c, TypeVirtualMachine)
+}
+
+// attachSSH validates c, connects once, checks the host and records the target of type typ in
+// the local workspace ws (without its secrets); the returned DSVM drives the host.
+func attachSSH(ctx context.Context, ws *workspace.Workspace, name string, c RemoteAttachConfig, typ Type) (*DSVM, error) {
 	if err := validateRemoteAttach(&c); err != nil {
 		return nil, err
 	}
@@ -295,13 +301,13 @@ func AttachRemote(ctx context.Context, ws *workspace.Workspace, name string, cfg
 	}
 	if rep.OS != "Linux" {
 		_ = d.Close()
-		return nil, fmt.Errorf("compute: attaching %q: the host runs %q; only Linux VMs are supported", name, rep.OS)
+		return nil, fmt.Errorf("compute: attaching %q: the host runs %q; only Linux hosts are supported", name, rep.OS)
 	}
 	conf, err := json.Marshal(newRemoteRecord(c, rep))
 	if err != nil {
 		return nil, fmt.Errorf("compute: %w", err)
 	}
-	if err := st.PutCompute(ctx, store.Compute{Name: name, Type: string(TypeVirtualMachine), Config: conf, CreatedAt: time.Now().UTC()}); err != nil {
+	if err := st.PutCompute(ctx, store.Compute{Name: name, Type: string(typ), Config: conf, CreatedAt: time.Now().UTC()}); err != nil {
 		_ = d.Close()
 		return nil, fmt.Errorf("compute: recording target %q: %w", name, err)
 	}

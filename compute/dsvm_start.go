@@ -31,6 +31,21 @@ import (
 // environment that cannot be prepared gives an error matching ErrEnvironment.
 func (d *DSVM) Start(ctx context.Context, job *Job) (_ Execution, err error) {
 	defer func() { err = errtext.Public(err) }()
+	return d.start(ctx, job, nil)
+}
+
+// remoteSpark turns a VM run into a Spark submission from the VM (an HDInsight head node).
+type remoteSpark struct {
+	// warnings are the target's Check warnings (Check already passed).
+	warnings []string
+	// command returns the driver's command for the prepared environment.
+	command func(ctx context.Context, root string, paths driver.Paths, prep *remotehost.Prepared) ([]string, error)
+	// prepared, when set, is called before the environment is prepared (autoPrepareEnvironment).
+	prepared func(ctx context.Context, root string) error
+}
+
+// start is Start, or a Spark submission when sp is set.
+func (d *DSVM) start(ctx context.Context, job *Job, sp *remoteSpark) (_ Execution, err error) {
 	if d.remote == nil {
 		return nil, fmt.Errorf("%w: running on VM target %q, which has no SSH connection settings (its attach did not complete); get it from the workspace with compute.Get, or attach it with compute.AttachRemote", ErrUnsupported, d.name)
 	}
@@ -38,8 +53,10 @@ func (d *DSVM) Start(ctx context.Context, job *Job) (_ Execution, err error) {
 		return nil, err
 	}
 	rc := job.RunConfig
-	warnings, err := d.Check(ctx, rc)
-	if err != nil {
+	var warnings []string
+	if sp != nil {
+		warnings = sp.warnings
+	} else if warnings, err = d.Check(ctx, rc); err != nil {
 		return nil, err
 	}
 	log := d.opts.Logger
@@ -75,12 +92,18 @@ func (d *DSVM) Start(ctx context.Context, job *Job) (_ Execution, err error) {
 		logf("Warning: %s", w)
 	}
 
-	if dockerEnabled(rc) {
+	if dockerEnabled(rc) && sp == nil {
 		return d.startDocker(ctx, job, root, paths, &ctlBuf, logf)
 	}
 	if err := d.installSupport(ctx, root); err != nil {
 		logf("Installing amlgo's driver on the VM failed: %v", err)
 		return fail(err)
+	}
+	if sp != nil && sp.prepared != nil {
+		if err := sp.prepared(ctx, root); err != nil {
+			logf("%s", errtext.Clean(err.Error()))
+			return fail(err)
+		}
 	}
 	prep, err := d.prepareRemoteEnv(ctx, root, envSpec(rc), control)
 	if err != nil {
@@ -104,7 +127,13 @@ func (d *DSVM) Start(ctx context.Context, job *Job) (_ Execution, err error) {
 	logf("Restored snapshot %s (%d files) into %s", job.Snapshot.ID, len(job.Snapshot.Files), paths.WorkDir)
 
 	argv := remoteScriptCommand(rc, prep.Python)
-	if isMPI(rc) {
+	if sp != nil {
+		if argv, err = sp.command(ctx, root, paths, prep); err != nil {
+			logf("Preparing the Spark submission failed: %s", errtext.Clean(err.Error()))
+			return fail(err)
+		}
+		logf("Running the script with spark-submit; its command line is the driver log's first line")
+	} else if isMPI(rc) {
 		host, err := d.checkHost(ctx)
 		if err != nil {
 			return fail(err)
@@ -124,7 +153,11 @@ func (d *DSVM) Start(ctx context.Context, job *Job) (_ Execution, err error) {
 	if !d.opts.DisableRunContextShim {
 		shim = path.Join(root, "shim", driver.ShimVersion)
 	}
-	env := remoteRunEnv(job, prep, paths, shim)
+	targetType := TypeVirtualMachine
+	if sp != nil {
+		targetType = TypeHDInsight
+	}
+	env := remoteRunEnv(job, prep, paths, shim, targetType)
 	id, err := d.launch(ctx, root, paths, env, wrapper, ctlBuf.Bytes())
 	if err != nil {
 		return fail(err)
@@ -146,13 +179,13 @@ func remoteScriptCommand(rc *runconfig.RunConfiguration, python string) []string
 // remoteRunEnv is the script's environment on the VM as shell assignments: azureml's run
 // variables and the prepared environment on top of the login environment, then the run
 // configuration's variables (which win). PATH and PYTHONPATH extend the login values.
-func remoteRunEnv(job *Job, prep *remotehost.Prepared, paths driver.Paths, shimDir string) []string {
+func remoteRunEnv(job *Job, prep *remotehost.Prepared, paths driver.Paths, shimDir string, targetType Type) []string {
 	vars := map[string]string{}
 	for _, kv := range runEnv(nil, job, &envbuild.Prepared{Python: prep.Python}, paths, false) {
 		k, v, _ := strings.Cut(kv, "=")
 		vars[k] = v
 	}
-	vars["AZUREML_TARGET_TYPE"] = "VirtualMachine"
+	vars["AZUREML_TARGET_TYPE"] = string(targetType)
 	for k, v := range prep.Env {
 		vars[k] = v
 	}

@@ -47,6 +47,10 @@ func Get(ctx context.Context, ws *workspace.Workspace, name string) (_ ComputeTa
 		// An attached VM (*DSVM); a password target needs DSVM.SetPassword before it connects.
 		return loadDSVM(ws, rec, nil)
 	}
+	if rec.Type == string(TypeHDInsight) {
+		// A cluster attached by its SSH endpoint (compute/hdinsight_run.go).
+		return loadHDInsight(ws, rec, nil)
+	}
 	return nil, fmt.Errorf("%w: compute target %q has type %s, which amlgo cannot run yet; run on \"local\" or on a VM attached with compute.AttachRemote", ErrUnsupported, name, rec.Type)
 }
 

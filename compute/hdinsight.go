@@ -8,6 +8,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
 
+	"github.com/amlgo/amlgo/internal/errtext"
 	"github.com/amlgo/amlgo/internal/wsaccess"
 	"github.com/amlgo/amlgo/workspace"
 )
@@ -30,6 +31,11 @@ type HDInsightAttachConfig struct {
 	Password             string `json:"-"`
 	PrivateKeyFile       string
 	PrivateKeyPassphrase string `json:"-"`
+	// KnownHostsFile, HostKey and InsecureIgnoreHostKey check the head node's host key when
+	// amlgo connects to it itself (a local workspace), as for RemoteAttachConfig.
+	KnownHostsFile        string
+	HostKey               string
+	InsecureIgnoreHostKey bool
 }
 
 // String describes the configuration without its secrets.
@@ -41,8 +47,9 @@ func (c HDInsightAttachConfig) String() string {
 // GoString is String, so that %#v shows no secret either.
 func (c HDInsightAttachConfig) GoString() string { return c.String() }
 
-// HDInsight is an HDInsight Spark cluster attached to an Azure workspace (azureml-core's
-// HDInsightCompute).
+// HDInsight is an HDInsight Spark cluster (azureml-core's HDInsightCompute), attached to an
+// Azure workspace through the service, or to a local workspace by its head node's SSH endpoint;
+// on a local workspace it runs PySpark jobs (see Start).
 type HDInsight struct {
 	name     string
 	ws       *workspace.Workspace
@@ -51,6 +58,9 @@ type HDInsight struct {
 	sshPort  int
 	username string
 	resource string
+
+	vm   *DSVM // the head node over SSH; nil for a cluster of an Azure workspace
+	opts HDInsightOptions
 }
 
 var (
@@ -59,8 +69,15 @@ var (
 )
 
 // AttachHDInsight attaches an HDInsight cluster to an Azure workspace under name and waits
-// for the service to accept it. BeginAttachHDInsight is the non-blocking form.
+// for the service to accept it. BeginAttachHDInsight is the non-blocking form. On a local
+// workspace it attaches the cluster by its SSH endpoint, as AttachRemote attaches a VM: it
+// connects once (checking the host key), checks the head node and records the target without
+// its password or key passphrase.
 func AttachHDInsight(ctx context.Context, ws *workspace.Workspace, name string, cfg *HDInsightAttachConfig) (*HDInsight, error) {
+	if ws != nil && ws.Local() {
+		h, err := attachHDInsightLocal(ctx, ws, name, cfg)
+		return h, errtext.Public(err)
+	}
 	az, err := azureOf(ws, "AttachHDInsight")
 	if err != nil {
 		return nil, err
@@ -164,6 +181,9 @@ func (h *HDInsight) ResourceID() string { return h.resource }
 
 // Status reads the target's provisioning state from the service.
 func (h *HDInsight) Status(ctx context.Context) (ProvisioningState, error) {
+	if h.vm != nil {
+		return h.vm.Status(ctx)
+	}
 	res, err := getARM(ctx, h.az, h.name)
 	if err != nil {
 		return ProvisioningUnknown, err
@@ -171,14 +191,12 @@ func (h *HDInsight) Status(ctx context.Context) (ProvisioningState, error) {
 	return ProvisioningState(deref(baseOf(res).ProvisioningState)), nil
 }
 
-// Start is not implemented yet: running Spark jobs on HDInsight comes in a later version.
-func (h *HDInsight) Start(ctx context.Context, job *Job) (Execution, error) {
-	return nil, unsupported("running jobs on HDInsight cluster %q is not implemented yet; run Spark scripts on the cluster with spark-submit yourself, or use framework Python on \"local\" or a VM target with the pyspark package", h.name)
-}
-
 // Detach removes the cluster from the workspace; the cluster itself is untouched. BeginDetach
 // is the non-blocking form.
 func (h *HDInsight) Detach(ctx context.Context) error {
+	if h.vm != nil {
+		return h.vm.Detach(ctx)
+	}
 	return deleteOrDetach(ctx, h.az, h.name, armmachinelearning.UnderlyingResourceActionDetach)
 }
 

@@ -59,7 +59,9 @@ func sparkJob(t *testing.T, id, python string, files map[string]string) *compute
 	rc.Spark.Configuration["spark.amlgo.test"] = "yes"
 	rc.Spark.Configuration["spark.ui.enabled"] = false
 	return &compute.Job{RunID: id, Experiment: "exp", Workspace: "ws", RunConfig: rc, Snapshot: snap,
-		OpenFile: func(f snapshot.File) (io.ReadCloser, error) { return os.Open(filepath.Join(dir, filepath.FromSlash(f.Path))) }}
+		OpenFile: func(f snapshot.File) (io.ReadCloser, error) {
+			return os.Open(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		}}
 }
 
 func TestLocalPySpark(t *testing.T) {

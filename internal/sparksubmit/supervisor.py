@@ -55,7 +55,13 @@ def pack_zip(z):
             for name in sorted(files):
                 p = os.path.join(root, name)
                 if os.path.isfile(p):
-                    out.write(p, os.path.normpath(os.path.join(rel, name)))
+                    # A fixed timestamp: restored snapshots may carry mtimes before 1980, which
+                    # zip cannot hold, and the zip's content then depends on the files only.
+                    info = zipfile.ZipInfo(os.path.normpath(os.path.join(rel, name)), (1980, 1, 1, 0, 0, 0))
+                    info.external_attr = (os.stat(p).st_mode & 0o777) << 16
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    with open(p, "rb") as f:
+                        out.writestr(info, f.read())
                     n += 1
     os.replace(tmp, dest)
     return n

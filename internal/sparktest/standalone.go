@@ -1,0 +1,114 @@
+// Package sparktest starts real Spark and YARN daemons on loopback for tests: a standalone
+// master and worker from pyspark's spark-class, and a single-node YARN ResourceManager and
+// NodeManager from Apache Hadoop's jars (see YARN). Each is stopped when the test ends.
+package sparktest
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Standalone is a running standalone Spark master with one worker.
+type Standalone struct {
+	// Master is the master's URL, spark://127.0.0.1:<port>.
+	Master string
+	// Dir holds the daemons' logs and the worker's work directory.
+	Dir string
+}
+
+// StartStandalone starts a master and a worker (2 cores, 1 GiB) of the Spark installation
+// sparkHome on 127.0.0.1 and waits until the worker has registered.
+func StartStandalone(t testing.TB, sparkHome string) *Standalone {
+	t.Helper()
+	dir := t.TempDir()
+	// Readable by every user: a client-mode driver of another account fetches from here.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	port := FreePort(t)
+	s := &Standalone{Master: "spark://127.0.0.1:" + strconv.Itoa(port), Dir: dir}
+	class := filepath.Join(sparkHome, "bin", "spark-class")
+	env := append(os.Environ(), "SPARK_HOME="+sparkHome, "SPARK_LOCAL_IP=127.0.0.1", "SPARK_WORKER_DIR="+filepath.Join(dir, "work"))
+	master := Daemon(t, filepath.Join(dir, "master.log"), env, class, "org.apache.spark.deploy.master.Master",
+		"--host", "127.0.0.1", "--port", strconv.Itoa(port), "--webui-port", strconv.Itoa(FreePort(t)))
+	WaitLog(t, master, "I have been elected leader", 120*time.Second)
+	worker := Daemon(t, filepath.Join(dir, "worker.log"), env, class, "org.apache.spark.deploy.worker.Worker",
+		s.Master, "--host", "127.0.0.1", "--cores", "2", "--memory", "1g", "--webui-port", strconv.Itoa(FreePort(t)),
+		"--work-dir", filepath.Join(dir, "work"))
+	WaitLog(t, worker, "Successfully registered with master", 120*time.Second)
+	return s
+}
+
+// Daemon starts argv in its own process group with output in logFile, and kills the group
+// when the test ends. It returns logFile.
+func Daemon(t testing.TB, logFile string, env []string, argv ...string) string {
+	t.Helper()
+	out, err := os.Create(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("sparktest: starting %s: %v", argv[0], err)
+	}
+	out.Close()
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+	})
+	return logFile
+}
+
+// WaitLog waits until logFile contains s.
+func WaitLog(t testing.TB, logFile, s string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		b, _ := os.ReadFile(logFile)
+		if strings.Contains(string(b), s) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sparktest: %q not in %s after %s; it holds:\n%s", s, logFile, limit, tail(b))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func tail(b []byte) string {
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
+}
+
+// FreePort returns a free TCP port on 127.0.0.1.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// String describes the cluster.
+func (s *Standalone) String() string { return fmt.Sprintf("standalone Spark at %s (logs in %s)", s.Master, s.Dir) }
