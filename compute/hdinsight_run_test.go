@@ -84,7 +84,9 @@ func (f *follower) until(t *testing.T, cond func(string) bool) string {
 	return ""
 }
 
-func has(s string) func(string) bool { return func(log string) bool { return strings.Contains(log, s) } }
+func has(s string) func(string) bool {
+	return func(log string) bool { return strings.Contains(log, s) }
+}
 
 // TestHDInsightClientModeOnStandalone submits from the loopback head node to a real standalone
 // Spark master and worker in client mode: the snapshot's module imports on the executors, the

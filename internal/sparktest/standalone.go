@@ -111,4 +111,6 @@ func FreePort(t testing.TB) int {
 }
 
 // String describes the cluster.
-func (s *Standalone) String() string { return fmt.Sprintf("standalone Spark at %s (logs in %s)", s.Master, s.Dir) }
+func (s *Standalone) String() string {
+	return fmt.Sprintf("standalone Spark at %s (logs in %s)", s.Master, s.Dir)
+}
