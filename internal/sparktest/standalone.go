@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -51,13 +52,19 @@ func StartStandalone(t testing.TB, sparkHome string) *Standalone {
 // when the test ends. It returns logFile.
 func Daemon(t testing.TB, logFile string, env []string, argv ...string) string {
 	t.Helper()
+	return daemonAs(t, logFile, env, nil, argv...)
+}
+
+// daemonAs is Daemon as the account cred (nil = this process's).
+func daemonAs(t testing.TB, logFile string, env []string, cred *syscall.Credential, argv ...string) string {
+	t.Helper()
 	out, err := os.Create(logFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("sparktest: starting %s: %v", argv[0], err)
 	}
@@ -90,6 +97,15 @@ func WaitLog(t testing.TB, logFile, s string, limit time.Duration) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func tail(b []byte) string {
