@@ -273,6 +273,24 @@ class _MemorySink(_PrintSink):
         _PrintSink.emit(self, run_id, kind, fields, None)
 
 
+class _StreamSink(_MemorySink):
+    """A Spark driver in a YARN container (AMLGO_RECORD_STREAM=stderr), where the run directory
+    is out of reach: each record also goes to stderr as one line after a marker, and amlgo's
+    Spark supervisor moves those lines from the fetched container log into metrics.jsonl."""
+
+    marker = "\x1eamlgo-record "
+
+    def emit(self, run_id, kind, fields, message=None):
+        _MemorySink.emit(self, run_id, kind, fields, None)
+        with self._lock:
+            seq = len(self._records)
+        rec = {"run_id": run_id, "seq": seq, "pid": os.getpid(), "ts": _now_rfc3339(), "kind": kind}
+        rec.update(fields)
+        line = self.marker + json.dumps(rec, ensure_ascii=True, allow_nan=False, separators=(",", ":")) + "\n"
+        sys.stderr.flush()
+        os.write(2, line.encode("ascii"))
+
+
 class _ForwardingSink(object):
     """Records go to inner (metrics.jsonl or memory) and to an MLflow run (_mlflow.Forwarder)."""
 
@@ -1051,6 +1069,8 @@ def _load_context():
     if forwarder is not None:
         run_id = run_id or forwarder.run_id
         sink = _ForwardingSink(_file_sink(rundir) if rundir else _MemorySink(), forwarder)
+    elif run_id and os.environ.get("AMLGO_RECORD_STREAM") == "stderr":
+        sink = _StreamSink()
     elif run_id and rundir:
         sink = _file_sink(rundir)
     else:
