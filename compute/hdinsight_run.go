@@ -36,7 +36,8 @@ type HDInsightOptions struct {
 	Password             string
 	PrivateKeyPassphrase string
 	// CancelGracePeriod is the time between SIGTERM and SIGKILL of a canceled job's driver on the
-	// head node, during which the YARN application is killed. Default DefaultCancelGracePeriod.
+	// head node, during which the YARN application is killed and its last logs are fetched.
+	// Default DefaultHDInsightCancelGracePeriod.
 	CancelGracePeriod time.Duration
 	// RemoteDir is amlgo's directory on the head node (default ".azureml/amlgo").
 	RemoteDir string
@@ -56,6 +57,10 @@ type HDInsightOptions struct {
 }
 
 var _ Reattacher = (*HDInsight)(nil)
+
+// DefaultHDInsightCancelGracePeriod is an HDInsight job's default CancelGracePeriod: enough
+// for `yarn application -kill` and fetching the killed application's logs.
+const DefaultHDInsightCancelGracePeriod = 60 * time.Second
 
 // attachHDInsightLocal attaches a cluster to a local workspace by its SSH endpoint.
 func attachHDInsightLocal(ctx context.Context, ws *workspace.Workspace, name string, cfg *HDInsightAttachConfig) (*HDInsight, error) {
@@ -108,6 +113,9 @@ func loadHDInsight(ws *workspace.Workspace, rec store.Compute, opts *HDInsightOp
 	var o HDInsightOptions
 	if opts != nil {
 		o = *opts
+	}
+	if o.CancelGracePeriod <= 0 {
+		o.CancelGracePeriod = DefaultHDInsightCancelGracePeriod
 	}
 	d, err := loadDSVM(ws, rec, &DSVMOptions{Password: o.Password, PrivateKeyPassphrase: o.PrivateKeyPassphrase,
 		CancelGracePeriod: o.CancelGracePeriod, RemoteDir: o.RemoteDir, DisableRunContextShim: o.DisableRunContextShim, Logger: o.Logger})

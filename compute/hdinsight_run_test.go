@@ -22,9 +22,11 @@ import (
 
 // hdiTarget attaches the loopback sshd as an HDInsight cluster's head node, with amlgo's
 // directory private to the test.
-func hdiTarget(t *testing.T, opts compute.HDInsightOptions) (*sshtest.Server, *workspace.Workspace, *compute.HDInsight, string) {
+func hdiTarget(t *testing.T, srv *sshtest.Server, opts compute.HDInsightOptions) (*sshtest.Server, *workspace.Workspace, *compute.HDInsight, string) {
 	t.Helper()
-	srv := sshtest.Start(t)
+	if srv == nil {
+		srv = sshtest.Start(t)
+	}
 	ws := openWorkspace(t)
 	ctx := context.Background()
 	_, err := compute.AttachHDInsight(ctx, ws, "hdi", &compute.HDInsightAttachConfig{
@@ -32,9 +34,6 @@ func hdiTarget(t *testing.T, opts compute.HDInsightOptions) (*sshtest.Server, *w
 	require.NoError(t, err)
 	dir := ".azureml/amlgo-test-spark-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(vmSeq.Add(1), 10)
 	opts.RemoteDir = dir
-	if opts.CancelGracePeriod == 0 {
-		opts.CancelGracePeriod = 30 * time.Second // time for `yarn application -kill`
-	}
 	h, err := compute.GetHDInsight(ctx, ws, "hdi", &opts)
 	require.NoError(t, err)
 	t.Cleanup(func() {
@@ -96,7 +95,7 @@ func TestHDInsightClientModeOnStandalone(t *testing.T) {
 	py := testenv.PySparkPython(t)
 	home := testenv.SparkHome(t, py)
 	cluster := sparktest.StartStandalone(t, home)
-	srv, _, h, dir := hdiTarget(t, compute.HDInsightOptions{SparkSubmit: filepath.Join(home, "bin", "spark-submit"), Master: cluster.Master})
+	srv, _, h, dir := hdiTarget(t, nil, compute.HDInsightOptions{SparkSubmit: filepath.Join(home, "bin", "spark-submit"), Master: cluster.Master})
 	ctx := context.Background()
 
 	t.Run("completes", func(t *testing.T) {

@@ -52,6 +52,9 @@ type Job struct {
 	PollSeconds float64 `json:"pollSeconds,omitempty"`
 	// FinalLogsSeconds bounds the wait for the application's logs after its end (default 60).
 	FinalLogsSeconds float64 `json:"finalLogsSeconds,omitempty"`
+	// CancelLogsSeconds bounds the wait for a killed application's logs (default 20); the
+	// driver wrapper's grace period must leave time for it and the kill.
+	CancelLogsSeconds float64 `json:"cancelLogsSeconds,omitempty"`
 }
 
 // Zip packs directory Src (without the top-level entries in Exclude) into the zip file Dest.

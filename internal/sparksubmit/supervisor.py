@@ -274,7 +274,7 @@ class Supervisor(object):
         if self.app and self.yarn:
             self.final_status()
             if self.cluster:
-                self.fetch_final(5)
+                self.fetch_final(float(self.job.get("cancelLogsSeconds") or 20))
         return 143
 
 
