@@ -13,6 +13,7 @@ import (
 
 	"github.com/amlgo/amlgo/compute"
 	"github.com/amlgo/amlgo/compute/computetest"
+	"github.com/amlgo/amlgo/internal/sparktest"
 	"github.com/amlgo/amlgo/internal/testenv"
 	"github.com/amlgo/amlgo/runconfig"
 	"github.com/amlgo/amlgo/snapshot"
@@ -112,4 +113,27 @@ func TestLocalPySparkWithoutSpark(t *testing.T) {
 	assert.ErrorIs(t, err, compute.ErrNoSpark)
 	assert.ErrorIs(t, err, compute.ErrEnvironment)
 	assert.Contains(t, err.Error(), "framework PySpark on the local target needs Spark, and none was found")
+}
+
+// TestLocalPySparkPackages resolves environment.spark.packages offline from a file:// Maven
+// repository (environment.spark.repositories) holding a jar built by javac; the driver calls
+// its class through the JVM.
+func TestLocalPySparkPackages(t *testing.T) {
+	py := testenv.PySparkPython(t)
+	repo := sparktest.MavenRepo(t, "com.amlgo.test", "tiny", "1.0", testenv.SkipOrFail)
+	l, err := compute.NewLocal(openWorkspace(t), nil)
+	require.NoError(t, err)
+	script := "from pyspark.sql import SparkSession\nspark = SparkSession.builder.getOrCreate()\n" +
+		"print('jvm says:', spark.sparkContext._jvm." + sparktest.TinyClass + ".hello())\nspark.stop()\n"
+	job := sparkJob(t, "spark_local_packages", py, map[string]string{"train.py": script})
+	job.RunConfig.Environment.Spark.Repositories = []string{repo}
+	job.RunConfig.Environment.Spark.Packages = []runconfig.SparkMavenPackage{{Group: "com.amlgo.test", Artifact: "tiny", Version: "1.0"}}
+	// A private Ivy directory: the resolution is this run's, not a cached one.
+	job.RunConfig.Spark.Configuration["spark.jars.ivy"] = t.TempDir()
+	e, err := l.Start(context.Background(), job)
+	require.NoError(t, err)
+	obs, log, _ := computetest.Follow(t, e)
+	require.Equal(t, "Completed", obs.Status, log)
+	assert.Contains(t, log, "--repositories "+repo+" --packages com.amlgo.test:tiny:1.0 ")
+	assert.Contains(t, log, "jvm says: "+sparktest.TinyHello+"\n")
 }
