@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amlgo/amlgo/compute"
+	"github.com/amlgo/amlgo/conda"
 	"github.com/amlgo/amlgo/internal/sparktest"
 	"github.com/amlgo/amlgo/internal/sshx/sshtest"
 	"github.com/amlgo/amlgo/internal/testenv"
@@ -83,6 +84,9 @@ func (f *follower) until(t *testing.T, cond func(string) bool) string {
 	return ""
 }
 
+// sparkEnvAlias is the directory a shipped conda environment is unpacked under on executors.
+const sparkEnvAlias = "amlgo_env"
+
 func has(s string) func(string) bool {
 	return func(log string) bool { return strings.Contains(log, s) }
 }
@@ -95,7 +99,7 @@ func TestHDInsightClientModeOnStandalone(t *testing.T) {
 	py := testenv.PySparkPython(t)
 	home := testenv.SparkHome(t, py)
 	cluster := sparktest.StartStandalone(t, home)
-	srv, _, h, dir := hdiTarget(t, nil, compute.HDInsightOptions{SparkSubmit: filepath.Join(home, "bin", "spark-submit"), Master: cluster.Master})
+	srv, ws, h, dir := hdiTarget(t, nil, compute.HDInsightOptions{SparkSubmit: filepath.Join(home, "bin", "spark-submit"), Master: cluster.Master})
 	ctx := context.Background()
 
 	t.Run("completes", func(t *testing.T) {
@@ -135,7 +139,7 @@ while not os.path.exists("go-on"):
     time.sleep(0.05)
 n = spark.sparkContext.parallelize(range(4), 2).map(lambda x: __import__("helper").double(x)).sum()
 for i in range(20):
-    print("after the drop", i, n, flush=True)
+    print("after the drop %d %d" % (i, n), flush=True)
 spark.stop()
 `
 		job := sparkJob(t, "hdi_standalone_drop", py, map[string]string{"train.py": script})
@@ -146,6 +150,13 @@ spark.stop()
 		require.Equal(t, "", f.until(t, has("before the drop\n")), f.log.String())
 		srv.DropConnections(t)
 		srv.Exec(t, "touch "+dir+"/runs/hdi_standalone_drop/wd/go-on") // the script's working directory
+		// A new SDK process: a fresh target value from the workspace reattaches by the state.
+		h2, err := compute.GetHDInsight(ctx, ws, "hdi", &compute.HDInsightOptions{RemoteDir: dir})
+		require.NoError(t, err)
+		state := e.State()
+		e2, err := h2.Reattach(ctx, state)
+		require.NoError(t, err)
+		f.e = e2
 		require.Equal(t, "Completed", f.until(t, nil), f.log.String())
 		for i := 0; i < 20; i++ {
 			assert.Equal(t, 1, strings.Count(f.log.String(), "after the drop "+strconv.Itoa(i)+" 12\n"), f.log.String())
@@ -162,6 +173,46 @@ spark.stop()
 		f := &follower{e: e}
 		assert.Equal(t, "Failed", f.until(t, nil))
 		assert.Contains(t, f.log.String(), "\nfailing on purpose\n", "the script's error is in the log")
+	})
+
+	t.Run("conda environment shipped as an archive", func(t *testing.T) {
+		srv.Exec(t, "mkdir -p micromamba/bin && cat >micromamba/bin/micromamba <<'EOF'\n"+fakeMicromamba+"EOF\nchmod +x micromamba/bin/micromamba")
+		t.Cleanup(func() { srv.Exec(t, "rm -rf micromamba") })
+		deps, err := conda.Create(&conda.CreateOptions{PipPackages: []string{}, CondaPackages: []string{"python=3.11"}})
+		require.NoError(t, err)
+		script := "import sys\nfrom pyspark.sql import SparkSession\nspark = SparkSession.builder.getOrCreate()\n" +
+			"print('driver ' + sys.executable)\nprint('executor ' + spark.sparkContext.parallelize([1], 1).map(lambda x: __import__('sys').executable).collect()[0])\nspark.stop()\n"
+		envName := "azureml_" + deps.Hash()
+		for i, want := range []string{"amlgo: Packed the environment ", "amlgo: Reusing the packed environment "} {
+			job := sparkJob(t, "hdi_conda_"+strconv.Itoa(i), py, map[string]string{"train.py": script})
+			rc := job.RunConfig
+			rc.HDI.YarnDeployMode = "client"
+			rc.Environment.Python.UserManagedDependencies = false
+			rc.Environment.Python.CondaDependencies = deps
+			if i == 1 {
+				no := false
+				rc.AutoPrepareEnvironment = &no // prepared by the first run: used as it is
+			}
+			e, err := h.Start(ctx, job)
+			require.NoError(t, err)
+			f := &follower{e: e}
+			require.Equal(t, "Completed", f.until(t, nil), f.log.String())
+			assert.Contains(t, f.log.String(), want)
+			assert.Contains(t, f.log.String(), "driver /home/"+srv.User+"/"+dir+"/envs/"+envName+"/bin/python\n")
+			assert.Regexp(t, `executor /\S+/`+sparkEnvAlias+`/bin/python\n`, f.log.String())
+			assert.Contains(t, f.log.String(), "--archives /home/"+srv.User+"/"+dir+"/envs/"+envName+".tar.gz#"+sparkEnvAlias+" ")
+		}
+
+		require.NoError(t, deps.AddCondaPackage("never-built"))
+		job := sparkJob(t, "hdi_conda_not_prepared", py, nil)
+		no := false
+		job.RunConfig.HDI.YarnDeployMode = "client"
+		job.RunConfig.AutoPrepareEnvironment = &no
+		job.RunConfig.Environment.Python.UserManagedDependencies = false
+		job.RunConfig.Environment.Python.CondaDependencies = deps
+		_, err = h.Start(ctx, job)
+		assert.ErrorIs(t, err, compute.ErrEnvironment)
+		assert.ErrorContains(t, err, "autoPrepareEnvironment is false, and conda environment azureml_"+deps.Hash()+" is not prepared on HDInsight target \"hdi\"")
 	})
 
 	t.Run("cancel", func(t *testing.T) {

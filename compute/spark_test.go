@@ -28,9 +28,11 @@ from azureml.core import Run
 spark = SparkSession.builder.getOrCreate()
 sc = spark.sparkContext
 total = sc.parallelize(range(10), 2).map(lambda x: __import__("helper").double(x)).sum()
-print("total", total, "app", sc.appName, "master", sc.master)
-print("conf", sc.getConf().get("spark.amlgo.test", "unset"))
-print("args", sys.argv[1:])
+# One string per print: with PYTHONUNBUFFERED each argument is its own write, and Spark's
+# log lines on the same file could land between them.
+print("total %s app %s master %s" % (total, sc.appName, sc.master))
+print("conf %s" % sc.getConf().get("spark.amlgo.test", "unset"))
+print("args %s" % sys.argv[1:])
 Run.get_context().log("total", total)
 spark.stop()
 if "--fail" in sys.argv:
@@ -124,7 +126,7 @@ func TestLocalPySparkPackages(t *testing.T) {
 	l, err := compute.NewLocal(openWorkspace(t), nil)
 	require.NoError(t, err)
 	script := "from pyspark.sql import SparkSession\nspark = SparkSession.builder.getOrCreate()\n" +
-		"print('jvm says:', spark.sparkContext._jvm." + sparktest.TinyClass + ".hello())\nspark.stop()\n"
+		"print('jvm says: ' + spark.sparkContext._jvm." + sparktest.TinyClass + ".hello())\nspark.stop()\n"
 	job := sparkJob(t, "spark_local_packages", py, map[string]string{"train.py": script})
 	job.RunConfig.Environment.Spark.Repositories = []string{repo}
 	job.RunConfig.Environment.Spark.Packages = []runconfig.SparkMavenPackage{{Group: "com.amlgo.test", Artifact: "tiny", Version: "1.0"}}

@@ -23,14 +23,14 @@ args = parser.parse_args()
 
 run = Run.get_context()
 spark = SparkSession.builder.getOrCreate()
-print("Spark", spark.version, "master", spark.sparkContext.master)
+print("Spark %s master %s" % (spark.version, spark.sparkContext.master))
 
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "iris.csv")) as f:
     rows = [features.parse(r) for r in csv.DictReader(f)]
 df = spark.createDataFrame(rows)
 train, test = df.randomSplit([0.7, 0.3], seed=7)
-print("rows", df.count(), "train", train.count(), "test", test.count())
+print("rows %d train %d test %d" % (df.count(), train.count(), test.count()))
 
 pipeline = Pipeline(stages=[
     StringIndexer(inputCol="species", outputCol="label"),
