@@ -21,9 +21,17 @@
 //     environment an anonymous environment version, the run a CommandJob; logs are read by
 //     byte range from run history, metrics from the workspace's MLflow endpoint, outputs from
 //     the artifact datastore.
-//   - HDInsight and ContainerInstance on Azure workspaces: created, attached, listed, detached
-//     and deleted. Running jobs on them is not implemented yet: their Start returns an error
-//     wrapping ErrUnsupported.
+//   - Framework PySpark: on Local, the script runs with spark-submit --master local[*] (Spark
+//     from SPARK_HOME, the environment's pyspark package, or PATH; ErrNoSpark otherwise), the
+//     snapshot and the run-context shim shipped as --py-files, spark.configuration as --conf and
+//     environment.spark as --repositories/--packages (internal/sparksubmit).
+//   - HDInsight, an HDInsight Spark cluster: on a local workspace it is attached by its head
+//     node's SSH endpoint (AttachHDInsight) and runs PySpark jobs only, submitted from the head
+//     node with the VM machinery: spark-submit --master yarn --deploy-mode <hdi.yarnDeployMode>
+//     under the detached driver, a system-managed conda environment shipped to YARN as an
+//     archive, the application master's logs fetched with yarn logs in cluster mode, and cancel
+//     killing the YARN application. On Azure workspaces it is attached, listed and detached.
+//   - ContainerInstance on Azure workspaces (see compute/container_instance.go).
 //
 // Get and List return targets typed by their computeType, as azureml-core's ComputeTarget does.
 package compute

@@ -195,6 +195,7 @@ func (h *HDInsight) Status(ctx context.Context) (ProvisioningState, error) {
 // is the non-blocking form.
 func (h *HDInsight) Detach(ctx context.Context) error {
 	if h.vm != nil {
+		hdiOptions.Delete(secretKey(h.ws, h.name))
 		return h.vm.Detach(ctx)
 	}
 	return deleteOrDetach(ctx, h.az, h.name, armmachinelearning.UnderlyingResourceActionDetach)

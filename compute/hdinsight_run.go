@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/amlgo/amlgo/internal/driver"
@@ -58,6 +59,10 @@ type HDInsightOptions struct {
 
 var _ Reattacher = (*HDInsight)(nil)
 
+// hdiOptions remembers the options given to GetHDInsight (without secrets) by workspace and
+// target, for the targets compute.Get makes.
+var hdiOptions sync.Map
+
 // DefaultHDInsightCancelGracePeriod is an HDInsight job's default CancelGracePeriod: enough
 // for `yarn application -kill` and fetching the killed application's logs.
 const DefaultHDInsightCancelGracePeriod = 60 * time.Second
@@ -93,7 +98,9 @@ func (c HDInsightAttachConfig) remote() RemoteAttachConfig {
 }
 
 // GetHDInsight returns the HDInsight target name of a local workspace with options. opts may
-// be nil.
+// be nil. Options given here are remembered for the rest of the process (secrets in memory
+// only), so that compute.Get — and experiment's Submit and reattaching — use them too; nil
+// options use the remembered ones.
 func GetHDInsight(ctx context.Context, ws *workspace.Workspace, name string, opts *HDInsightOptions) (_ *HDInsight, err error) {
 	defer func() { err = errtext.Public(err) }()
 	if ws == nil {
@@ -111,8 +118,17 @@ func GetHDInsight(ctx context.Context, ws *workspace.Workspace, name string, opt
 
 func loadHDInsight(ws *workspace.Workspace, rec store.Compute, opts *HDInsightOptions) (*HDInsight, error) {
 	var o HDInsightOptions
+	key := secretKey(ws, rec.Name)
 	if opts != nil {
 		o = *opts
+		if o.Password != "" || o.PrivateKeyPassphrase != "" {
+			rememberSecrets(ws, rec.Name, o.Password, o.PrivateKeyPassphrase)
+		}
+		kept := o
+		kept.Password, kept.PrivateKeyPassphrase = "", ""
+		hdiOptions.Store(key, kept)
+	} else if kept, ok := hdiOptions.Load(key); ok {
+		o = kept.(HDInsightOptions)
 	}
 	if o.CancelGracePeriod <= 0 {
 		o.CancelGracePeriod = DefaultHDInsightCancelGracePeriod

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 
 	"github.com/amlgo/amlgo/internal/driver"
@@ -187,18 +186,12 @@ func checkPySpark(rc *runconfig.RunConfiguration, desc string, yarn bool) []erro
 // sparkWarnings lists what a PySpark run on desc does not use.
 func sparkWarnings(rc *runconfig.RunConfiguration, desc string, yarn bool) []string {
 	var w []string
+	if m := strings.ToLower(rc.HDI.YarnDeployMode); yarn && (m == "" || m == "cluster") {
+		w = append(w, fmt.Sprintf("hdi.yarnDeployMode is cluster: on %s the driver runs in a YARN container, so the files it writes under ./outputs "+
+			"and ./logs (and Run.upload_file's) are not collected as the run's files; write them to the cluster's storage, or use hdi.yarnDeployMode client", desc))
+	}
 	if !yarn && rc.HDI.YarnDeployMode != "" && !strings.EqualFold(rc.HDI.YarnDeployMode, "cluster") {
 		w = append(w, fmt.Sprintf("hdi.yarnDeployMode %q applies to HDInsight; %s runs Spark with master local[*]", rc.HDI.YarnDeployMode, desc))
 	}
 	return w
-}
-
-// sortedKeys lists m's keys, sorted.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -39,7 +39,7 @@ type options struct {
 	hdiAddress, hdiUser, hdiKey, hdiKnownHosts string
 	hdiPort                                    int
 	hdiPassword                                bool
-	deployMode, master, remoteDir              string
+	deployMode, master, remoteDir, sparkSubmit string
 	conf                                       confFlags
 }
 
@@ -71,6 +71,7 @@ func main() {
 	flag.StringVar(&o.hdiKnownHosts, "hdi-known-hosts", "", "known_hosts file with the head node's key (default ~/.ssh/known_hosts)")
 	flag.StringVar(&o.deployMode, "deploy-mode", "cluster", "YARN deploy mode on HDInsight: cluster or client")
 	flag.StringVar(&o.master, "master", "", "Spark master on the head node (default yarn; spark://host:port for a standalone cluster, client mode)")
+	flag.StringVar(&o.sparkSubmit, "spark-submit", "", "spark-submit on the head node (default: spark-submit on its PATH)")
 	flag.StringVar(&o.remoteDir, "remote-dir", "", "amlgo's directory on the head node (default .azureml/amlgo)")
 	flag.Var(o.conf, "conf", "extra spark.configuration entry key=value (repeatable)")
 	flag.Parse()
@@ -149,7 +150,7 @@ func run(ctx context.Context, o options) error {
 // attach attaches the HDInsight cluster to the local workspace (once; later runs get it).
 func attach(ctx context.Context, ws *workspace.Workspace, o options) (*compute.HDInsight, error) {
 	const name = "myhdi"
-	opts := &compute.HDInsightOptions{RemoteDir: o.remoteDir, Master: o.master}
+	opts := &compute.HDInsightOptions{RemoteDir: o.remoteDir, Master: o.master, SparkSubmit: o.sparkSubmit}
 	if o.hdiPassword {
 		opts.Password = os.Getenv("AMLGO_HDI_PASSWORD")
 	}
