@@ -105,7 +105,11 @@ func TestHDInsightClientModeOnStandalone(t *testing.T) {
 	t.Run("completes", func(t *testing.T) {
 		job := sparkJob(t, "hdi_standalone_ok", py, nil)
 		job.RunConfig.HDI.YarnDeployMode = "client"
-		e, err := h.Start(ctx, job)
+		// The target as experiment gets it: compute.Get, with the options GetHDInsight was given.
+		target, err := compute.Get(ctx, ws, "hdi")
+		require.NoError(t, err)
+		require.IsType(t, &compute.HDInsight{}, target)
+		e, err := target.Start(ctx, job)
 		require.NoError(t, err)
 		f := &follower{e: e}
 		require.Equal(t, "Completed", f.until(t, nil), f.log.String())

@@ -1,6 +1,13 @@
 // Package sparktest starts real Spark and YARN daemons on loopback for tests: a standalone
 // master and worker from pyspark's spark-class, and a single-node YARN ResourceManager and
 // NodeManager from Apache Hadoop's jars (see YARN). Each is stopped when the test ends.
+//
+// A limit of the YARN cluster here: on Java 17, the NodeManager's web services answer the
+// yarn CLI's authentication handshake (an HTTP OPTIONS request, which Jersey answers with a
+// WADL document) with a server error, because the shaded Jersey finds no JAXB writer for WADL.
+// So `yarn logs` cannot read a running container's log here (it can on a Java 8 cluster such
+// as HDInsight's); once an application ends, its aggregated logs are read from the
+// remote-app-log-dir as on any cluster.
 package sparktest
 
 import (
