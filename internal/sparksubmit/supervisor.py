@@ -182,6 +182,14 @@ class Supervisor(object):
         self.emit(logs, final and complete)
         return complete
 
+    def fetch_running(self):
+        rc, out, _ = self.yarn_cmd("logs", 120)
+        logs, _ = parse_logs(out)
+        if not logs:
+            return False
+        self.emit(logs, False)
+        return True
+
     def fetch_final(self, seconds):
         deadline = time.time() + seconds
         while True:
@@ -224,15 +232,18 @@ class Supervisor(object):
         poll = float(job.get("pollSeconds") or 2)
         final_wait = float(job.get("finalLogsSeconds") or 60)
         last = 0.0
+        delay = poll
         announced = False
         while proc.poll() is None and not self.term.is_set():
             if self.app and not announced:
                 announced = True
                 if self.cluster:
                     say("YARN application %s: streaming its application master's stdout and stderr" % self.app)
-            if self.cluster and self.app and time.time() - last >= poll:
+            if self.cluster and self.app and time.time() - last >= delay:
                 last = time.time()
-                self.fetch(False)
+                # A fetch that finds nothing (the container not started yet, or a cluster whose
+                # NodeManager cannot serve running logs) backs off to 30 s: each is a JVM.
+                delay = poll if self.fetch_running() else min(30.0, delay * 2)
             self.term.wait(0.2)
         if self.term.is_set():
             return self.cancel(proc, reader)
