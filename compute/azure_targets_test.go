@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/amlgo/amlgo/internal/arm/armfake"
 	"github.com/amlgo/amlgo/runconfig"
+	"github.com/amlgo/amlgo/snapshot"
 )
 
 func TestGetAndListDispatchByComputeType(t *testing.T) {
@@ -207,8 +209,12 @@ func TestAttachHDInsight(t *testing.T) {
 	s, err := h.Status(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, ProvisioningSucceeded, s)
-	_, err = h.Start(ctx, &Job{})
+	rc := runconfig.New()
+	rc.Framework, rc.Script = "PySpark", "train.py"
+	_, err = h.Start(ctx, &Job{RunID: "r1", RunConfig: rc, Snapshot: &snapshot.Snapshot{},
+		OpenFile: func(snapshot.File) (io.ReadCloser, error) { return nil, os.ErrNotExist }})
 	assert.ErrorIs(t, err, errors.ErrUnsupported)
+	assert.ErrorContains(t, err, `HDInsight target "myhdi" of an Azure workspace has no SSH settings in amlgo`)
 	assert.EqualError(t, h.Delete(ctx), "compute: not supported: Delete is not supported for HDICompute object. Try to use detach instead.")
 	require.NoError(t, h.Detach(ctx))
 	var action string

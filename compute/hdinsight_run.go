@@ -195,8 +195,8 @@ func (h *HDInsight) Start(ctx context.Context, job *Job) (_ Execution, err error
 		return nil, err
 	}
 	if h.vm == nil {
-		return nil, fmt.Errorf("%w: HDInsight target %q of an Azure workspace has no SSH settings in amlgo; attach the cluster to a local workspace "+
-			"by its SSH address (compute.AttachHDInsight) to run jobs on it", ErrUnsupported, h.name)
+		return nil, unsupported("HDInsight target %q of an Azure workspace has no SSH settings in amlgo; attach the cluster to a local workspace "+
+			"by its SSH address (compute.AttachHDInsight) to run jobs on it", h.name)
 	}
 	sp := &remoteSpark{warnings: warnings,
 		command: func(ctx context.Context, root string, paths driver.Paths, prep *remotehost.Prepared) ([]string, error) {
@@ -256,7 +256,7 @@ func (h *HDInsight) sparkCommand(ctx context.Context, job *Job, root string, pat
 // recording its final status meanwhile.
 func (h *HDInsight) Reattach(ctx context.Context, state json.RawMessage) (Execution, error) {
 	if h.vm == nil {
-		return nil, fmt.Errorf("%w: HDInsight target %q has no SSH settings in amlgo", ErrUnsupported, h.name)
+		return nil, unsupported("HDInsight target %q has no SSH settings in amlgo", h.name)
 	}
 	return h.vm.Reattach(ctx, state)
 }
