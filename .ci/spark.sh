@@ -37,6 +37,7 @@ hadoop_jars=(
   "org.bouncycastle:bcpkix-jdk15on:1.68"
 )
 if [ ! -f "$hadoop_dir/.complete" ]; then
+  command -v mvn >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends maven >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends maven >/dev/null; }
   rm -rf "$hadoop_dir"
   mkdir -p "$hadoop_dir/m2" "$hadoop_dir/jars"
   for a in "${hadoop_jars[@]}"; do
