@@ -51,6 +51,7 @@ type follower struct {
 	cur  compute.Cursor
 	log  bytes.Buffer
 	recs []compute.Record
+	last *compute.Observation
 }
 
 // until observes until the run ends (returning its status) or cond holds for the log ("").
@@ -67,7 +68,7 @@ func (f *follower) until(t *testing.T, cond func(string) bool) string {
 			}
 		}
 		f.recs = append(f.recs, obs.Records...)
-		f.cur = obs.Next
+		f.cur, f.last = obs.Next, obs
 		if cond != nil && cond(f.log.String()) {
 			return ""
 		}

@@ -84,6 +84,21 @@ func TestHDInsightOnYARN(t *testing.T) {
 		assert.Contains(t, f.log.String(), "ended with final status FAILED")
 	})
 
+	t.Run("cluster max duration", func(t *testing.T) {
+		script := "import time\nfrom pyspark.sql import SparkSession\nspark = SparkSession.builder.getOrCreate()\n" +
+			"spark.sparkContext.parallelize([1], 1).map(lambda x: time.sleep(600)).collect()\n"
+		job := yarnJob(t, "hdi_yarn_timeout", "cluster", map[string]string{"train.py": script})
+		limit := 45 // room for the application to start on a loaded machine; it would run 600 s
+		job.RunConfig.MaxRunDurationSeconds = &limit
+		e, err := h.Start(ctx, job)
+		require.NoError(t, err)
+		f := &follower{e: e}
+		assert.Equal(t, "Failed", f.until(t, nil), f.log.String())
+		assert.Contains(t, f.last.Reason, "maximum duration")
+		assert.Empty(t, live(), "no YARN application is left")
+		assert.Contains(t, f.log.String(), "amlgo: Killed YARN application application_")
+	})
+
 	t.Run("cluster cancel", func(t *testing.T) {
 		script := `import sys, time
 from pyspark.sql import SparkSession
