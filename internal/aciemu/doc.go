@@ -11,7 +11,8 @@
 //     with the group's imageRegistryCredentials (events Pulling, Pulled, or Failed and BackOff
 //     and the group Failed when the pull fails), the containers created (exec-form command as
 //     entrypoint, environment values and secure values, CPU and memory limits from the
-//     requests or limits, network "host") and started (Created, Started): provisioningState
+//     requests or limits, the CPU limit capped at the engine's CPU count, network "host") and
+//     started (Created, Started): provisioningState
 //     Succeeded, state Running. When a container exits its currentState is Terminated with the
 //     engine's exit code and detailStatus Completed, Error or OOMKilled; the group's state is
 //     Succeeded or Failed.

@@ -96,6 +96,9 @@ type Emulator struct {
 	opts Options
 	id   string
 	reg  *registryProxy
+	// ncpu is the engine's CPU count: a container's CPU limit is capped to it (the engine
+	// refuses more).
+	ncpu float64
 
 	mu      sync.Mutex
 	groups  map[string]*group // by lower-cased ARM id
@@ -140,8 +143,12 @@ func New(arm *armfake.Server, opts Options) (*Emulator, error) {
 	if opts.StopGrace <= 0 {
 		opts.StopGrace = 2 * time.Second
 	}
+	ncpu, err := opts.Docker.NCPU(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("aciemu: %w", err)
+	}
 	ctx, stop := context.WithCancel(context.Background())
-	e := &Emulator{
+	e := &Emulator{ncpu: float64(ncpu),
 		arm: arm, opts: opts, id: randomHex(4),
 		groups: map[string]*group{}, ops: map[string]*operation{}, changed: make(chan struct{}),
 		holds: map[string]chan struct{}{}, regs: map[string]string{}, ctx: ctx, stop: stop,

@@ -36,7 +36,7 @@ type ContainerView struct {
 
 // Event is an instance view event.
 type Event struct {
-	Count             int
+	Count               int
 	Name, Type, Message string
 }
 
@@ -167,4 +167,3 @@ func alive(pid int) bool {
 	p, err := os.FindProcess(pid)
 	return err == nil && p.Signal(syscall.Signal(0)) == nil
 }
-

@@ -150,7 +150,7 @@ func (e *Emulator) start(ctx context.Context, g *group, c *ctr) error {
 	spec := dockerexec.ContainerSpec{
 		Name: c.engine, Image: c.spec.image, Entrypoint: c.spec.command, Env: c.spec.env, NetworkMode: e.opts.Network,
 		Labels:   map[string]string{LabelEmulator: e.id, LabelGroup: key(g.id), LabelContainer: c.spec.name, LabelOwner: ownerPID},
-		NanoCPUs: int64(c.spec.cpu * 1e9), Memory: int64(c.spec.memGB * (1 << 30)), StopTimeout: e.opts.StopGrace,
+		NanoCPUs: int64(min(c.spec.cpu, e.ncpu) * 1e9), Memory: int64(c.spec.memGB * (1 << 30)), StopTimeout: e.opts.StopGrace,
 	}
 	id, err := eng.CreateContainer(ctx, spec)
 	if err != nil {

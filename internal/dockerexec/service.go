@@ -141,3 +141,12 @@ func (e *Engine) ContainerLabels(ctx context.Context, name string) (map[string]s
 	}
 	return res.Container.Config.Labels, nil
 }
+
+// NCPU is the number of CPUs the engine's host has (a container's CPU limit cannot exceed it).
+func (e *Engine) NCPU(ctx context.Context) (int, error) {
+	info, err := e.cli.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return 0, e.engineError(err)
+	}
+	return info.Info.NCPU, nil
+}
