@@ -21,7 +21,7 @@ func (e *Emulator) Catalog(ctx context.Context) (map[string][]string, error) {
 	var cat struct {
 		Repositories []string `json:"repositories"`
 	}
-	if err := e.registryGet(ctx, "/v2/_catalog?n=10000", &cat); err != nil {
+	if err := e.registryGet(ctx, "/v2/_catalog?n=1000", &cat); err != nil {
 		return nil, err
 	}
 	out := map[string][]string{}
