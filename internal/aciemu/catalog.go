@@ -68,6 +68,10 @@ type DockerEnv struct {
 	RegistryImage string
 }
 
+// DockerEnvVar names the environment variable holding the path of internal/dockertest's
+// env.json.
+const DockerEnvVar = "AMLGO_DOCKER_ENV"
+
 // ReadDockerEnv reads internal/dockertest's env.json at path (AMLGO_DOCKER_ENV).
 func ReadDockerEnv(path string) (*DockerEnv, error) {
 	b, err := os.ReadFile(path)

@@ -231,3 +231,6 @@ func (e *Emulator) listCredentials(c *armfake.Call) {
 		"passwords": []any{map[string]any{"name": "password", "value": r.Password}, map[string]any{"name": "password2", "value": r.Password}},
 	})
 }
+
+// GoString is String, so that %#v does not print the password either.
+func (r Registry) GoString() string { return r.String() }

@@ -9,6 +9,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	azarm "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 
+	"github.com/amlgo/amlgo/internal/aciemu"
 	"github.com/amlgo/amlgo/internal/arm/armfake"
 	"github.com/amlgo/amlgo/internal/azuritetest"
 	"github.com/amlgo/amlgo/internal/dockerexec"
@@ -21,8 +22,12 @@ type StackOptions struct {
 	Azurite string
 	// MLflow is the mlflow executable ("" = $AMLGO_MLFLOW).
 	MLflow string
-	// DockerHost is the engine the jobs run on ("" = DOCKER_HOST, else the default socket).
+	// DockerHost is the engine the jobs and container groups run on ("" = the DockerEnv's
+	// engine, else DOCKER_HOST, else the default socket).
 	DockerHost string
+	// DockerEnv is internal/dockertest's env.json ("" = $AMLGO_DOCKER_ENV): its registry becomes
+	// the workspace's container registry. Without one the workspace has no registry.
+	DockerEnv string
 	// Subscription, ResourceGroup and Workspace name the emulated workspace (defaults
 	// "00000000-0000-0000-0000-000000000000", "amlgo-emulated", "emulated-ws").
 	Subscription, ResourceGroup, Workspace string
@@ -30,10 +35,15 @@ type StackOptions struct {
 
 // Stack is a whole emulated service outside a test (for an example's or a benchmark's
 // emulator mode): a private Azurite, a private MLflow tracking server, the fake Resource
-// Manager with the emulator, and one workspace.
+// Manager with the emulator and the Azure Container Instances emulator, and one workspace
+// (with the Docker test environment's registry as its container registry, when there is one).
 type Stack struct {
 	// Emulator is the emulated service.
 	Emulator *Emulator
+	// ACI is the emulated Azure Container Instances and workspace registry.
+	ACI *aciemu.Emulator
+	// RegistryID is the workspace's container registry's ARM id ("" without a DockerEnv).
+	RegistryID string
 	// WorkspaceID is the emulated workspace's ARM id.
 	WorkspaceID string
 	// Credential and ClientOptions reach the fake Resource Manager (workspace.GetOptions).
@@ -88,6 +98,18 @@ func StartStack(ctx context.Context, opts *StackOptions) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.closers = append(s.closers, func() { ml.Stop() })
+	if o.DockerEnv == "" {
+		o.DockerEnv = os.Getenv(aciemu.DockerEnvVar)
+	}
+	var denv *aciemu.DockerEnv
+	if o.DockerEnv != "" {
+		if denv, err = aciemu.ReadDockerEnv(o.DockerEnv); err != nil {
+			return nil, err
+		}
+		if o.DockerHost == "" {
+			o.DockerHost = denv.Host
+		}
+	}
 	eng, err := dockerexec.Connect(ctx, &dockerexec.ConnectOptions{Host: o.DockerHost})
 	if err != nil {
 		return nil, err
@@ -101,7 +123,22 @@ func StartStack(ctx context.Context, opts *StackOptions) (_ *Stack, err error) {
 	}
 	s.closers = append(s.closers, emu.Close)
 	s.Emulator = emu
+	aopts := aciemu.Options{Docker: eng}
+	if denv != nil {
+		aopts.Registry = &denv.Registry
+	}
+	aci, err := aciemu.New(srv, aopts)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, aci.Close)
+	s.ACI = aci
 	s.WorkspaceID = emu.AddWorkspace(o.Subscription, o.ResourceGroup, o.Workspace, "eastus")
+	if denv != nil {
+		if s.RegistryID, err = aci.SetWorkspaceRegistry(s.WorkspaceID); err != nil {
+			return nil, err
+		}
+	}
 	s.Credential, s.ClientOptions = srv.Credential(), srv.ClientOptions()
 	return s, nil
 }
