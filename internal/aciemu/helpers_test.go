@@ -114,3 +114,9 @@ func (f *fixture) get(t *testing.T, name string) armcontainerinstance.ContainerG
 	require.NoError(t, err)
 	return res.ContainerGroup
 }
+
+// dockerexecSpec is a container labelled as an emulator's whose owner process is gone.
+func dockerexecSpec(name, image string) dockerexec.ContainerSpec {
+	return dockerexec.ContainerSpec{Name: name, Image: image, Cmd: []string{"true"},
+		Labels: map[string]string{aciemu.LabelEmulator: "gone", aciemu.LabelOwner: "999999999"}}
+}

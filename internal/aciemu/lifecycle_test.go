@@ -2,8 +2,10 @@ package aciemu_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerinstance/armcontainerinstance/v2"
@@ -118,4 +120,93 @@ func TestRepeatedAndConflictingPuts(t *testing.T) {
 	g2.Location = to.Ptr("westeurope")
 	_, err = f.groups.BeginCreateOrUpdate(ctx, rg, "run-held", g2, nil)
 	assertCode(t, err, 409, "ContainerGroupUpdateNotAllowed")
+}
+
+// TestUpdateReplacesTheContainers: a PUT with other properties on a group that has finished
+// (200) stops and removes the old containers and runs the new ones.
+func TestUpdateReplacesTheContainers(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	_, err := f.create(t, "run-update", f.group([]string{"python3", "-c", "print('first')"}, 1, 1))
+	require.NoError(t, err)
+	f.waitState(t, "run-update", "Succeeded")
+	p, err := f.groups.BeginCreateOrUpdate(ctx, rg, "run-update", f.group([]string{"python3", "-c", "print('second')"}, 1, 1), nil)
+	require.NoError(t, err)
+	_, err = p.PollUntilDone(ctx, &azruntimePoll)
+	require.NoError(t, err)
+	f.waitState(t, "run-update", "Succeeded")
+	logs, err := f.containers.ListLogs(ctx, rg, "run-update", "trainer", nil)
+	require.NoError(t, err)
+	assert.Equal(t, "second\n", *logs.Content)
+	names, err := f.emu.EngineContainers(ctx, aciemu.GroupID(sub, rg, "run-update"))
+	require.NoError(t, err)
+	assert.Len(t, names, 1)
+
+	var listed []string
+	pager := f.groups.NewListByResourceGroupPager(rg, nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		require.NoError(t, err)
+		for _, g := range page.Value {
+			listed = append(listed, *g.Name)
+		}
+	}
+	assert.Equal(t, []string{"run-update"}, listed)
+}
+
+// TestDeleteBeforeStart: a group deleted while it is still Pending never starts a container,
+// and its create operation ends Failed.
+func TestDeleteBeforeStart(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	id := aciemu.GroupID(sub, rg, "run-early")
+	release := f.emu.HoldCreation(id)
+	defer release()
+	cp, err := f.groups.BeginCreateOrUpdate(ctx, rg, "run-early", f.group(sleeper, 1, 1), nil)
+	require.NoError(t, err)
+	dp, err := f.groups.BeginDelete(ctx, rg, "run-early", nil)
+	require.NoError(t, err)
+	_, err = dp.PollUntilDone(ctx, &azruntimePoll)
+	require.NoError(t, err)
+	_, err = cp.PollUntilDone(ctx, &azruntimePoll)
+	assertCode(t, err, 200, "Canceled")
+	assert.False(t, f.emu.Group(id).Exists)
+	names, err := f.emu.EngineContainers(ctx, id)
+	require.NoError(t, err)
+	assert.Empty(t, names)
+}
+
+// TestFailNextCreation: an injected provisioning failure (no capacity, say) fails the create
+// operation with its code and message, with a Warning event on the group.
+func TestFailNextCreation(t *testing.T) {
+	f := newFixture(t, nil)
+	msg := "The requested resource is not available in the location 'eastus' at this moment."
+	f.emu.FailNextCreation(aciemu.Failure{Code: "InsufficientCapacity", Message: msg})
+	_, err := f.create(t, "run-nocap", f.group([]string{"true"}, 1, 1))
+	assertCode(t, err, 200, "InsufficientCapacity")
+	got := f.get(t, "run-nocap")
+	assert.Equal(t, "Failed", *got.Properties.ProvisioningState)
+	ev := got.Properties.InstanceView.Events
+	require.Len(t, ev, 1)
+	assert.Equal(t, "Warning", *ev[0].Type)
+	assert.Equal(t, msg, *ev[0].Message)
+}
+
+// TestSweepLeftovers removes the containers of an emulator whose process is gone, and only
+// those.
+func TestSweepLeftovers(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	_, err := f.create(t, "run-sweep", f.group(sleeper, 0.5, 0.5))
+	require.NoError(t, err)
+	removed, err := aciemu.SweepLeftovers(ctx, f.eng)
+	require.NoError(t, err)
+	assert.NotContains(t, removed, f.emu.Group(aciemu.GroupID(sub, rg, "run-sweep")).Containers[0].Engine, "this process is alive")
+	leftover := fmt.Sprintf("aciemu-gone-%d", time.Now().UnixNano())
+	_, err = f.eng.CreateContainer(ctx, dockerexecSpec(leftover, f.env.PythonImage))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.eng.Remove(context.Background(), leftover) })
+	removed, err = aciemu.SweepLeftovers(ctx, f.eng)
+	require.NoError(t, err)
+	assert.Contains(t, removed, leftover)
 }
