@@ -123,6 +123,7 @@ func (e *Emulator) putGroup(c *armfake.Call) {
 		g.op.injected = f
 	}
 	hold := e.holds[key(id)]
+	delete(e.holds, key(id)) // it holds one creation
 	ctx, cancel := context.WithCancel(e.ctx)
 	g.cancel, g.done = cancel, make(chan struct{})
 	e.groups[key(id)] = g

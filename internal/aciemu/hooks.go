@@ -113,7 +113,7 @@ func (e *Emulator) HoldCreation(id string) (release func()) {
 		if !done {
 			done = true
 			close(ch)
-			if e.holds[key(id)] == ch {
+			if e.holds[key(id)] == ch { // not used yet
 				delete(e.holds, key(id))
 			}
 		}

@@ -93,6 +93,9 @@ func TestLogsKeepTheLast4MB(t *testing.T) {
 	logs, err = f.containers.ListLogs(context.Background(), rg, "run-logs", "trainer", &armTail3)
 	require.NoError(t, err)
 	assert.Equal(t, 300, len(*logs.Content))
+	logs, err = f.containers.ListLogs(context.Background(), rg, "run-logs", "trainer", &armcontainerinstance.ContainersClientListLogsOptions{Tail: to.Ptr[int32](0)})
+	require.NoError(t, err)
+	assert.Empty(t, *logs.Content, "tail=0: no lines")
 }
 
 // TestRepeatedAndConflictingPuts: a repeated identical PUT changes nothing (200); a different

@@ -72,11 +72,14 @@ func startRegistryProxy(reg Registry) (*registryProxy, error) {
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.FlushInterval = -1
 	p.srv = &http.Server{ReadHeaderTimeout: 30 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		// Recorded when the status is known, before the client can have the answer.
+		sw := &statusWriter{ResponseWriter: w, record: func(status int) {
+			p.mu.Lock()
+			p.reqs = append(p.reqs, RegistryRequest{Method: r.Method, Path: r.URL.Path, Status: status})
+			p.mu.Unlock()
+		}}
 		rp.ServeHTTP(sw, r)
-		p.mu.Lock()
-		p.reqs = append(p.reqs, RegistryRequest{Method: r.Method, Path: r.URL.Path, Status: sw.status})
-		p.mu.Unlock()
+		sw.WriteHeader(http.StatusOK) // records a request answered without an explicit status
 	})}
 	go p.srv.Serve(l)
 	return p, nil
@@ -84,14 +87,25 @@ func startRegistryProxy(reg Registry) (*registryProxy, error) {
 
 func (p *registryProxy) close() { _ = p.srv.Close() }
 
+// statusWriter records a request once, at its first status.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	record  func(status int)
+	written bool
 }
 
 func (s *statusWriter) WriteHeader(code int) {
-	s.status = code
+	if s.written {
+		return
+	}
+	s.written = true
+	s.record(code)
 	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	s.WriteHeader(http.StatusOK)
+	return s.ResponseWriter.Write(b)
 }
 
 func (s *statusWriter) Flush() {

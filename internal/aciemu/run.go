@@ -217,6 +217,10 @@ func (e *Emulator) terminated(c *ctr, st *dockerexec.ContainerState, detail stri
 	if s.Finish.IsZero() {
 		s.Finish = time.Now().UTC()
 	}
+	if s.Finish.Before(s.Start) {
+		// The engine can stamp a very short-lived container's start after its exit.
+		s.Finish = s.Start
+	}
 	c.current = s
 }
 

@@ -105,14 +105,14 @@ func shortID(id string) string {
 func (e *Emulator) listLogs(c *armfake.Call) {
 	rg, name, cname := c.Params["resourceGroupName"], c.Params["containerGroupName"], c.Params["containerName"]
 	q := c.R.URL.Query()
-	tail := 0
+	var tail *int
 	if v := q.Get("tail"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			e.arm.WriteError(c.W, http.StatusBadRequest, "InvalidRequestParameter", fmt.Sprintf("The value '%s' of the query parameter 'tail' is invalid: it must be a non-negative integer.", v))
 			return
 		}
-		tail = n
+		tail = &n
 	}
 	timestamps := false
 	if v := q.Get("timestamps"); v != "" {

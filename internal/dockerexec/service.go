@@ -73,8 +73,8 @@ func (e *Engine) WaitNotRunning(ctx context.Context, name string) error {
 
 // LogsOptions select what Logs writes.
 type LogsOptions struct {
-	// Tail keeps only the last Tail lines (0 = all of them).
-	Tail int
+	// Tail, when not nil, keeps only the last *Tail lines (0: none).
+	Tail *int
 	// Timestamps prefixes every line with the engine's RFC 3339 timestamp.
 	Timestamps bool
 }
@@ -87,8 +87,8 @@ func (e *Engine) Logs(ctx context.Context, name string, w io.Writer, opts *LogsO
 		o = *opts
 	}
 	lo := client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Timestamps: o.Timestamps}
-	if o.Tail > 0 {
-		lo.Tail = strconv.Itoa(o.Tail)
+	if o.Tail != nil {
+		lo.Tail = strconv.Itoa(max(*o.Tail, 0))
 	}
 	rc, err := e.cli.ContainerLogs(ctx, name, lo)
 	if err != nil {
