@@ -16,6 +16,10 @@
 //     Succeeded, state Running. When a container exits its currentState is Terminated with the
 //     engine's exit code and detailStatus Completed, Error or OOMKilled; the group's state is
 //     Succeeded or Failed.
+//   - A PUT on an existing group follows ACI's update rules: refused (409) while it is still
+//     transitioning, once it has terminated (state Succeeded or Failed), or when it changes
+//     the location, osType, restartPolicy or a container's resources; otherwise (even with the
+//     same properties) its containers are replaced and restarted.
 //   - GET returns the stored group (secure values and registry passwords removed) with its
 //     instance view; list by resource group or subscription; POST stop (SIGTERM, SIGKILL after
 //     a grace period; state Stopped); DELETE (202 and a monitor; the engine containers are

@@ -2,7 +2,6 @@ package aciemu
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -19,8 +18,6 @@ type group struct {
 	spec              *spec
 	// body is the PUT body without secrets: what GET returns, plus the state below.
 	body map[string]any
-	// hash is the PUT body's digest (secrets included): an identical PUT changes nothing.
-	hash         [32]byte
 	provisioning string // Pending, Creating, Succeeded, Failed, Deleting
 	state        string // the instance view's state: Pending, Running, Succeeded, Failed, Stopped
 	events       []*event
@@ -72,9 +69,11 @@ func addEvent(list *[]*event, name, typ, message string) {
 	*list = append(*list, &event{Count: 1, First: now, Last: now, Name: name, Message: message, Type: typ})
 }
 
-// putGroup answers ContainerGroups_CreateOrUpdate: 201 (200 for an existing group) with the
-// group in provisioningState Pending and an Azure-AsyncOperation header; its containers then
-// start on the engine.
+// putGroup answers ContainerGroups_CreateOrUpdate: 201 (200 for an update of an existing group)
+// with the group in provisioningState Pending and an Azure-AsyncOperation header; its
+// containers then start on the engine. As ACI documents it, an update restarts the containers
+// (even when no property changed), and a group still transitioning, one that has terminated
+// (state Succeeded or Failed) or an update of a property that cannot be updated is refused.
 func (e *Emulator) putGroup(c *armfake.Call) {
 	sub, rg, name := c.Params["subscriptionId"], c.Params["resourceGroupName"], c.Params["containerGroupName"]
 	sp, bad := e.validate(name, c.Body)
@@ -86,32 +85,21 @@ func (e *Emulator) putGroup(c *armfake.Call) {
 		e.arm.AddSecretLocked(s)
 	}
 	id := groupID(sub, rg, name)
-	hash := sha256.Sum256(c.Body)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	old := e.groups[key(id)]
 	status := http.StatusCreated
 	if old != nil {
-		switch {
-		case old.hash == hash && old.provisioning != "Deleting":
-			// A repeated PUT (a client's retry) changes nothing.
-			c.W.Header().Set("Azure-AsyncOperation", e.operationURL(old, old.op))
-			e.arm.WriteJSON(c.W, http.StatusOK, e.render(old))
-			return
-		case old.provisioning == "Pending" || old.provisioning == "Creating" || old.provisioning == "Deleting":
-			e.arm.WriteError(c.W, http.StatusConflict, "ContainerGroupTransitioning",
-				fmt.Sprintf("The container group '%s' is still transitioning, please retry later.", name))
-			return
-		case old.spec.location != sp.location || old.spec.osType != sp.osType:
-			e.arm.WriteError(c.W, http.StatusConflict, "ContainerGroupUpdateNotAllowed", fmt.Sprintf(
-				"The update of container group '%s' changes its location or osType, which cannot be updated. Delete the container group and create it again.", name))
+		if bad := updateRefusal(old, sp); bad != nil {
+			e.arm.WriteError(c.W, bad.status, bad.code, bad.message)
 			return
 		}
+		// An update (even to the same properties) restarts the containers: the old ones are
+		// stopped and removed first.
 		status = http.StatusOK
-		// An update replaces the containers: the old ones are stopped and removed first.
 		old.cancel()
 	}
-	g := &group{id: id, sub: sub, rg: rg, name: name, spec: sp, body: storedBody(c.Body), hash: hash,
+	g := &group{id: id, sub: sub, rg: rg, name: name, spec: sp, body: storedBody(c.Body),
 		provisioning: "Pending", state: "Pending"}
 	for _, cs := range sp.containers {
 		g.containers = append(g.containers, &ctr{spec: cs, engine: e.engineName(rg, name, cs.name)})
@@ -141,6 +129,39 @@ func (e *Emulator) putGroup(c *armfake.Call) {
 	}()
 	c.W.Header().Set("Azure-AsyncOperation", e.operationURL(g, g.op))
 	e.arm.WriteJSON(c.W, status, e.render(g))
+}
+
+// updateRefusal is why ACI refuses the update sp of group old, or nil; e.mu must be held.
+func updateRefusal(old *group, sp *spec) *apiError {
+	conflict := func(code, format string, args ...any) *apiError {
+		return &apiError{status: http.StatusConflict, code: code, message: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case old.provisioning == "Pending" || old.provisioning == "Creating" || old.provisioning == "Deleting":
+		return conflict("ContainerGroupTransitioning", "The container group '%s' is still transitioning, please retry later.", old.name)
+	case old.provisioning == "Succeeded" && (old.state == "Succeeded" || old.state == "Failed"):
+		return conflict("ContainerGroupTerminated", "The container group '%s' has terminated (state '%s') and cannot be updated. Delete it and create it again.", old.name, old.state)
+	}
+	prop := ""
+	switch {
+	case old.spec.location != sp.location:
+		prop = "location"
+	case old.spec.osType != sp.osType:
+		prop = "osType"
+	case old.spec.restartPolicy != sp.restartPolicy:
+		prop = "restartPolicy"
+	}
+	for _, oc := range old.spec.containers {
+		for _, nc := range sp.containers {
+			if prop == "" && oc.name == nc.name && (oc.cpu != nc.cpu || oc.memGB != nc.memGB) {
+				prop = "the resources of container '" + nc.name + "'"
+			}
+		}
+	}
+	if prop != "" {
+		return conflict("ContainerGroupUpdateNotAllowed", "The update of container group '%s' changes %s, which cannot be updated. Delete the container group and create it again.", old.name, prop)
+	}
+	return nil
 }
 
 // storedBody is the PUT body as GET returns it: secureValue and registry passwords removed.

@@ -98,52 +98,49 @@ func TestLogsKeepTheLast4MB(t *testing.T) {
 	assert.Empty(t, *logs.Content, "tail=0: no lines")
 }
 
-// TestRepeatedAndConflictingPuts: a repeated identical PUT changes nothing (200); a different
-// one while the group is still being created answers 409 ContainerGroupTransitioning.
-func TestRepeatedAndConflictingPuts(t *testing.T) {
+// TestUpdates follows ACI's update rules: a PUT while the group is being created answers 409
+// ContainerGroupTransitioning; one that changes a property that cannot be updated (location,
+// resources) 409 ContainerGroupUpdateNotAllowed; one on a running group restarts it with the
+// new properties (200); one on a group that has terminated 409 ContainerGroupTerminated.
+func TestUpdates(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
-	id := aciemu.GroupID(sub, rg, "run-held")
+	id := aciemu.GroupID(sub, rg, "run-update")
 	release := f.emu.HoldCreation(id)
-	g := f.group([]string{"python3", "-c", "print('ok')"}, 1, 1)
-	p, err := f.groups.BeginCreateOrUpdate(ctx, rg, "run-held", g, nil)
+	g := f.group(sleeper, 1, 1)
+	p, err := f.groups.BeginCreateOrUpdate(ctx, rg, "run-update", g, nil)
 	require.NoError(t, err)
-	got := f.get(t, "run-held")
+	got := f.get(t, "run-update")
 	assert.Equal(t, "Pending", *got.Properties.ProvisioningState)
 	assert.Equal(t, "Pending", *got.Properties.InstanceView.State)
-	_, err = f.groups.BeginCreateOrUpdate(ctx, rg, "run-held", g, nil)
-	require.NoError(t, err, "an identical PUT")
-	g2 := f.group([]string{"python3", "-c", "print('other')"}, 1, 1)
-	_, err = f.groups.BeginCreateOrUpdate(ctx, rg, "run-held", g2, nil)
+	_, err = f.groups.BeginCreateOrUpdate(ctx, rg, "run-update", g, nil)
 	assertCode(t, err, 409, "ContainerGroupTransitioning")
 	release()
 	_, err = p.PollUntilDone(ctx, &azruntimePoll)
 	require.NoError(t, err)
-	f.waitState(t, "run-held", "Succeeded")
-	g2.Location = to.Ptr("westeurope")
-	_, err = f.groups.BeginCreateOrUpdate(ctx, rg, "run-held", g2, nil)
-	assertCode(t, err, 409, "ContainerGroupUpdateNotAllowed")
-}
+	f.waitState(t, "run-update", "Running")
 
-// TestUpdateReplacesTheContainers: a PUT with other properties on a group that has finished
-// (200) stops and removes the old containers and runs the new ones.
-func TestUpdateReplacesTheContainers(t *testing.T) {
-	f := newFixture(t, nil)
-	ctx := context.Background()
-	_, err := f.create(t, "run-update", f.group([]string{"python3", "-c", "print('first')"}, 1, 1))
-	require.NoError(t, err)
-	f.waitState(t, "run-update", "Succeeded")
-	p, err := f.groups.BeginCreateOrUpdate(ctx, rg, "run-update", f.group([]string{"python3", "-c", "print('second')"}, 1, 1), nil)
+	moved := f.group(sleeper, 1, 1)
+	moved.Location = to.Ptr("westeurope")
+	_, err = f.groups.BeginCreateOrUpdate(ctx, rg, "run-update", moved, nil)
+	assertCode(t, err, 409, "ContainerGroupUpdateNotAllowed")
+	_, err = f.groups.BeginCreateOrUpdate(ctx, rg, "run-update", f.group(sleeper, 0.5, 1), nil)
+	assertCode(t, err, 409, "ContainerGroupUpdateNotAllowed")
+
+	second := f.group([]string{"python3", "-c", "print('second')"}, 1, 1)
+	p, err = f.groups.BeginCreateOrUpdate(ctx, rg, "run-update", second, nil)
 	require.NoError(t, err)
 	_, err = p.PollUntilDone(ctx, &azruntimePoll)
 	require.NoError(t, err)
 	f.waitState(t, "run-update", "Succeeded")
 	logs, err := f.containers.ListLogs(ctx, rg, "run-update", "trainer", nil)
 	require.NoError(t, err)
-	assert.Equal(t, "second\n", *logs.Content)
-	names, err := f.emu.EngineContainers(ctx, aciemu.GroupID(sub, rg, "run-update"))
+	assert.Equal(t, "second\n", *logs.Content, "the new container ran")
+	names, err := f.emu.EngineContainers(ctx, id)
 	require.NoError(t, err)
-	assert.Len(t, names, 1)
+	assert.Len(t, names, 1, "the old container is gone")
+	_, err = f.groups.BeginCreateOrUpdate(ctx, rg, "run-update", second, nil)
+	assertCode(t, err, 409, "ContainerGroupTerminated")
 
 	var listed []string
 	pager := f.groups.NewListByResourceGroupPager(rg, nil)
