@@ -17,7 +17,7 @@ type group struct {
 	id, sub, rg, name string
 	spec              *spec
 	// body is the PUT body without secrets: what GET returns, plus the state below.
-	body map[string]any
+	body         map[string]any
 	provisioning string // Pending, Creating, Succeeded, Failed, Deleting
 	state        string // the instance view's state: Pending, Running, Succeeded, Failed, Stopped
 	events       []*event
