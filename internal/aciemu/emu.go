@@ -113,8 +113,9 @@ type Emulator struct {
 	wg   sync.WaitGroup
 }
 
-// New adds the emulated operations to arm. Close stops and removes every container the
-// emulator started; a test calls it in t.Cleanup.
+// New adds the emulated operations to arm, after removing the engine containers that
+// emulators of dead processes left (SweepLeftovers). Close stops and removes every container
+// the emulator started; a test calls it in t.Cleanup.
 func New(arm *armfake.Server, opts Options) (*Emulator, error) {
 	if arm == nil || opts.Docker == nil {
 		return nil, errors.New("aciemu: New needs the armfake server and Options.Docker")
@@ -147,6 +148,8 @@ func New(arm *armfake.Server, opts Options) (*Emulator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("aciemu: %w", err)
 	}
+	// Containers left by emulators of processes that were killed before their Close.
+	_, _ = SweepLeftovers(context.Background(), opts.Docker)
 	ctx, stop := context.WithCancel(context.Background())
 	e := &Emulator{ncpu: float64(ncpu),
 		arm: arm, opts: opts, id: randomHex(4),

@@ -111,9 +111,16 @@ func (e *Emulator) validate(name string, body []byte) (*spec, *apiError) {
 	if req.Properties == nil {
 		return nil, badRequest("InvalidRequestContent", "The request content was invalid and could not be deserialized: Required property 'properties' not found in JSON.")
 	}
+	// ACI names a bad container name before a bad group name (seen in 2018: "The container name
+	// 'C-train-on-aci…' in container group 'C-train-on-aci…' is invalid").
+	for _, c := range req.Properties.Containers {
+		if len(c.Name) > 63 || !nameRE.MatchString(c.Name) {
+			return nil, badContainerName(name, c.Name)
+		}
+	}
 	if len(name) > 63 || !nameRE.MatchString(name) {
 		return nil, badRequest("InvalidContainerGroupName",
-			"The container group name '%s' is invalid. A container group name must contain no more than 63 characters and must match the regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?' (e.g. 'my-name').", name)
+			"The container group name '%s' is invalid. The container group name must contain no more than 63 characters and must match the regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?' (e.g. 'my-name').", name)
 	}
 	if err := e.checkUnsupported(body, req.Identity, req.Zones); err != nil {
 		return nil, err
@@ -193,8 +200,7 @@ func (e *Emulator) validate(name string, body []byte) (*spec, *apiError) {
 // validateContainer checks one container's name, image, environment and resources.
 func validateContainer(group, name string, p *containerProps) (containerSpec, *apiError) {
 	if len(name) > 63 || !nameRE.MatchString(name) {
-		return containerSpec{}, badRequest("InvalidContainerName",
-			"The container name '%s' in container group '%s' is invalid. A container name must contain no more than 63 characters and must match the regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?' (e.g. 'my-name').", name, group)
+		return containerSpec{}, badContainerName(group, name)
 	}
 	if p == nil || strings.TrimSpace(p.Image) == "" {
 		return containerSpec{}, badRequest("InvalidContainerImage", "The image of container '%s' in container group '%s' is not specified.", name, group)
@@ -251,6 +257,11 @@ func validateContainer(group, name string, p *containerProps) (containerSpec, *a
 		}
 	}
 	return cs, nil
+}
+
+func badContainerName(group, name string) *apiError {
+	return badRequest("InvalidContainerName",
+		"The container name '%s' in container group '%s' is invalid. The container name must contain no more than 63 characters and must match the regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?' (e.g. 'my-name').", name, group)
 }
 
 // checkUnsupported refuses the properties the emulator cannot honour.

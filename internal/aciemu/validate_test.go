@@ -35,7 +35,9 @@ func TestValidation(t *testing.T) {
 		{"no memory", "g6", func(g *armcontainerinstance.ContainerGroup) { res(g).MemoryInGB = nil }, 400, "ResourceSomeRequestsNotSpecified",
 			"The 'MemoryInGB' request is not specified in container 'trainer' of contain group 'g6'."},
 		{"group name", "Run_1", func(*armcontainerinstance.ContainerGroup) {}, 400, "InvalidContainerGroupName",
-			"The container group name 'Run_1' is invalid. A container group name must contain no more than 63 characters and must match the regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?'"},
+			"The container group name 'Run_1' is invalid. The container group name must contain no more than 63 characters and must match the regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?'"},
+		{"container name", "g10", func(g *armcontainerinstance.ContainerGroup) { g.Properties.Containers[0].Name = to.Ptr("Trainer") }, 400, "InvalidContainerName",
+			"The container name 'Trainer' in container group 'g10' is invalid. The container name must contain no more than 63 characters and must match the regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?' (e.g. 'my-name')."},
 		{"limit below request", "g7", func(g *armcontainerinstance.ContainerGroup) {
 			g.Properties.Containers[0].Properties.Resources.Limits = &armcontainerinstance.ResourceLimits{CPU: to.Ptr(0.5)}
 		}, 400, "ResourceLimitsLessThanRequests", "The 'Cpu' limit value must be greater than or equal to the request value."},
