@@ -206,7 +206,13 @@ func TestSweepLeftovers(t *testing.T) {
 	_, err = f.eng.CreateContainer(ctx, dockerexecSpec(leftover, f.env.PythonImage))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = f.eng.Remove(context.Background(), leftover) })
-	removed, err = aciemu.SweepLeftovers(ctx, f.eng)
+	_, err = aciemu.SweepLeftovers(ctx, f.eng)
 	require.NoError(t, err)
-	assert.Contains(t, removed, leftover)
+	// Removed by this sweep, or by another process's emulator starting meanwhile.
+	st, err := f.eng.Inspect(ctx, leftover)
+	require.NoError(t, err)
+	assert.False(t, st.Exists, "the dead process's container is removed")
+	live, err := f.emu.EngineContainers(ctx, aciemu.GroupID(sub, rg, "run-sweep"))
+	require.NoError(t, err)
+	assert.Len(t, live, 1, "a live emulator's container stays")
 }
