@@ -116,14 +116,13 @@ func (e *Emulator) putGroup(c *armfake.Call) {
 	g.cancel, g.done = cancel, make(chan struct{})
 	e.groups[key(id)] = g
 	e.notify()
-	prev := old
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
 		defer close(g.done)
-		if prev != nil {
-			<-prev.done
-			e.removeContainers(prev)
+		if old != nil {
+			<-old.done
+			e.removeContainers(old)
 		}
 		e.run(ctx, g, hold)
 	}()

@@ -36,7 +36,10 @@ type ContainerView struct {
 
 // Event is an instance view event.
 type Event struct {
-	Count               int
+	// Count is how many times it happened.
+	Count int
+	// Name (Pulling, Pulled, Failed, BackOff, Created, Started, Killing), Type (Normal or
+	// Warning) and Message are as ACI reports them.
 	Name, Type, Message string
 }
 

@@ -9,6 +9,7 @@ import (
 
 // Failure is the error a failed operation reports (its CloudError code and message).
 type Failure struct {
+	// Code and Message are the operation's error.code and error.message.
 	Code, Message string
 }
 

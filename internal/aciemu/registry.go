@@ -40,6 +40,7 @@ func (r Registry) String() string { return r.Address + " as " + r.Username }
 // RegistryRequest is one request that reached the registry through the emulator's login
 // server.
 type RegistryRequest struct {
+	// Method and Path are the request's; Status is the registry's answer.
 	Method, Path string
 	Status       int
 }
