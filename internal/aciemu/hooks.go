@@ -132,6 +132,20 @@ func (e *Emulator) FailNextCreation(f Failure) {
 	e.mu.Unlock()
 }
 
+// SetLogLimit changes how many bytes Containers_ListLogs returns at most (Options.LogLimit), so
+// that a test can reach the limit with little output.
+func (e *Emulator) SetLogLimit(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if n <= 0 {
+		n = DefaultLogLimit
+	}
+	e.opts.LogLimit = n
+}
+
+// Docker is the engine the containers run on (to kill one, say: ContainerView.Engine names it).
+func (e *Emulator) Docker() *dockerexec.Engine { return e.opts.Docker }
+
 // EngineContainers lists the engine containers (running or not) of the group with ARM id id.
 func (e *Emulator) EngineContainers(ctx context.Context, id string) ([]string, error) {
 	return e.opts.Docker.ListLabeled(ctx, LabelGroup+"="+key(id))

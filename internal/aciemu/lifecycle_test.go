@@ -96,6 +96,10 @@ func TestLogsKeepTheLast4MB(t *testing.T) {
 	logs, err = f.containers.ListLogs(context.Background(), rg, "run-logs", "trainer", &armcontainerinstance.ContainersClientListLogsOptions{Tail: to.Ptr[int32](0)})
 	require.NoError(t, err)
 	assert.Empty(t, *logs.Content, "tail=0: no lines")
+	f.emu.SetLogLimit(1000)
+	logs, err = f.containers.ListLogs(context.Background(), rg, "run-logs", "trainer", nil)
+	require.NoError(t, err)
+	assert.Equal(t, 1000, len(*logs.Content), "a smaller limit for tests")
 }
 
 // TestUpdates follows ACI's update rules: a PUT while the group is being created answers 409
@@ -152,6 +156,10 @@ func TestUpdates(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"run-update"}, listed)
+	all, err := f.groups.NewListPager(nil).NextPage(ctx)
+	require.NoError(t, err)
+	require.Len(t, all.Value, 1, "the subscription's groups")
+	assert.Equal(t, id, *all.Value[0].ID)
 }
 
 // TestDeleteBeforeStart: a group deleted while it is still Pending never starts a container,

@@ -138,6 +138,7 @@ func (e *Emulator) listLogs(c *armfake.Call) {
 	if ct != nil {
 		engine, created = ct.engine, ct.engineID != ""
 	}
+	limit := e.opts.LogLimit
 	e.mu.Unlock()
 	switch {
 	case g == nil:
@@ -150,7 +151,7 @@ func (e *Emulator) listLogs(c *armfake.Call) {
 		e.arm.WriteJSON(c.W, http.StatusOK, map[string]any{"content": ""})
 		return
 	}
-	buf := &lastBytes{max: e.opts.LogLimit}
+	buf := &lastBytes{max: limit}
 	if err := e.opts.Docker.Logs(c.R.Context(), engine, buf, &dockerexec.LogsOptions{Tail: tail, Timestamps: timestamps}); err != nil {
 		e.arm.WriteError(c.W, http.StatusInternalServerError, "InternalServerError", err.Error())
 		return
