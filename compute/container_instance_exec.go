@@ -31,6 +31,7 @@ type aciState struct {
 	Keep          bool      `json:"keep,omitempty"`
 	Grace         float64   `json:"graceSeconds"`
 	MaxSeconds    int       `json:"maxSeconds,omitempty"`
+	MemoryGB      float64   `json:"memoryGb"`
 	StartedAt     time.Time `json:"submittedAt"`
 }
 
@@ -201,6 +202,19 @@ func (e *aciExecution) Observe(ctx context.Context, cur Cursor) (_ *Observation,
 		return nil, err
 	}
 	obs := fromRunDirObservation(ro)
+	e.mu.Lock()
+	v, gone := e.view, e.gone
+	e.mu.Unlock()
+	if obs.ExitCode != nil && *obs.ExitCode == 137 && !gone && !v.Terminated() && !v.Stopped() {
+		// The script was SIGKILLed, perhaps by the kernel for memory: the container's detail
+		// status tells once the container has ended, a moment later.
+		obs.Status, obs.ExitCode, obs.EndedAt, obs.Reason, obs.PollAfter = "Running", nil, time.Time{}, "", time.Second
+		return obs, nil
+	}
+	if obs.ExitCode != nil && v.OOMKilled() && obs.Status == "Failed" {
+		obs.Reason = fmt.Sprintf("The container ran out of memory (%s, containerInstance.memoryGb %v GB): the kernel killed the script; raise memoryGb. %s",
+			v.DetailStatus, e.st.MemoryGB, obs.Reason)
+	}
 	if obs.ExitCode == nil && (obs.Status == "Failed" || obs.Status == "Canceled") {
 		if err := e.settleLost(ctx, obs, cur); err != nil {
 			return nil, err

@@ -102,7 +102,7 @@ func (c *ContainerInstance) Start(ctx context.Context, job *Job) (_ Execution, e
 	c.opts.Logger.DebugContext(ctx, "container group created", "run_id", job.RunID, "group", spec.Name, "image", img.ref)
 	st := aciState{
 		RunID: job.RunID, Group: spec.Name, ResourceGroup: c.az.ResourceGroup,
-		Account: store.Account(), Keep: c.opts.KeepGroups, Grace: c.grace().Seconds(),
+		Account: store.Account(), Keep: c.opts.KeepGroups, Grace: c.grace().Seconds(), MemoryGB: cfg.MemoryGB,
 		StartedAt: time.Now().UTC(),
 	}
 	if rc.MaxRunDurationSeconds != nil {
