@@ -37,7 +37,7 @@ func TestStackServesACIAndTheDefaultDatastore(t *testing.T) {
 		testenv.SkipOrFail(t, mlflowtest.Env+" is not set (the Stack runs a real MLflow)")
 	}
 	ctx := context.Background()
-	st, err := amlemu.StartStack(ctx, &amlemu.StackOptions{Subscription: "sub-stack", Azurite: az})
+	st, err := amlemu.StartStack(ctx, &amlemu.StackOptions{Subscription: "sub-stack", Azurite: az, ContainerInstances: true})
 	require.NoError(t, err)
 	defer st.Close()
 	ml, err := armmachinelearning.NewClientFactory("sub-stack", st.Credential, st.ClientOptions)

@@ -28,6 +28,10 @@ type StackOptions struct {
 	// DockerEnv is internal/dockertest's env.json ("" = $AMLGO_DOCKER_ENV): its registry becomes
 	// the workspace's container registry. Without one the workspace has no registry.
 	DockerEnv string
+	// ContainerInstances says the stack is for the containerinstance target: without a
+	// DockerEnv (the workspace's registry) StartStack fails instead of starting a workspace
+	// that has no registry.
+	ContainerInstances bool
 	// Subscription, ResourceGroup and Workspace name the emulated workspace (defaults
 	// "00000000-0000-0000-0000-000000000000", "amlgo-emulated", "emulated-ws").
 	Subscription, ResourceGroup, Workspace string
@@ -68,6 +72,10 @@ func StartStack(ctx context.Context, opts *StackOptions) (_ *Stack, err error) {
 	if o.Azurite == "" || o.MLflow == "" {
 		return nil, errors.New("amlemu: the emulator needs Azurite and MLflow: set AMLGO_AZURITE and AMLGO_MLFLOW (see README.md, Run the tests)")
 	}
+	denv, err := dockerEnv(&o)
+	if err != nil {
+		return nil, err
+	}
 	if o.Subscription == "" {
 		o.Subscription = "00000000-0000-0000-0000-000000000000"
 	}
@@ -98,18 +106,6 @@ func StartStack(ctx context.Context, opts *StackOptions) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.closers = append(s.closers, func() { ml.Stop() })
-	if o.DockerEnv == "" {
-		o.DockerEnv = os.Getenv(aciemu.DockerEnvVar)
-	}
-	var denv *aciemu.DockerEnv
-	if o.DockerEnv != "" {
-		if denv, err = aciemu.ReadDockerEnv(o.DockerEnv); err != nil {
-			return nil, err
-		}
-		if o.DockerHost == "" {
-			o.DockerHost = denv.Host
-		}
-	}
 	eng, err := dockerexec.Connect(ctx, &dockerexec.ConnectOptions{Host: o.DockerHost})
 	if err != nil {
 		return nil, err
@@ -141,6 +137,29 @@ func StartStack(ctx context.Context, opts *StackOptions) (_ *Stack, err error) {
 	}
 	s.Credential, s.ClientOptions = srv.Credential(), srv.ClientOptions()
 	return s, nil
+}
+
+// dockerEnv reads the Docker test environment of o (nil when there is none), and makes its
+// engine o's when o names none.
+func dockerEnv(o *StackOptions) (*aciemu.DockerEnv, error) {
+	if o.DockerEnv == "" {
+		o.DockerEnv = os.Getenv(aciemu.DockerEnvVar)
+	}
+	if o.DockerEnv == "" {
+		if o.ContainerInstances {
+			return nil, errors.New("amlemu: the emulated container instances need the Docker test environment's registry: " +
+				"run internal/dockertest/setup.sh and set " + aciemu.DockerEnvVar + " (see README.md, Run the tests)")
+		}
+		return nil, nil
+	}
+	denv, err := aciemu.ReadDockerEnv(o.DockerEnv)
+	if err != nil {
+		return nil, err
+	}
+	if o.DockerHost == "" {
+		o.DockerHost = denv.Host
+	}
+	return denv, nil
 }
 
 // Close stops everything the Stack started, in reverse order.
