@@ -224,3 +224,25 @@ func TestSweepLeftovers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, live, 1, "a live emulator's container stays")
 }
+
+// TestStopBeforeStart: a group stopped while still Pending never runs; its creation ends
+// Canceled and its state is Stopped.
+func TestStopBeforeStart(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	id := aciemu.GroupID(sub, rg, "run-stop-early")
+	release := f.emu.HoldCreation(id)
+	defer release()
+	cp, err := f.groups.BeginCreateOrUpdate(ctx, rg, "run-stop-early", f.group(sleeper, 1, 1), nil)
+	require.NoError(t, err)
+	_, err = f.groups.Stop(ctx, rg, "run-stop-early", nil)
+	require.NoError(t, err)
+	_, err = cp.PollUntilDone(ctx, &azruntimePoll)
+	assertCode(t, err, 200, "Canceled")
+	got := f.get(t, "run-stop-early")
+	assert.Equal(t, "Canceled", *got.Properties.ProvisioningState)
+	assert.Equal(t, "Stopped", *got.Properties.InstanceView.State)
+	names, err := f.emu.EngineContainers(ctx, id)
+	require.NoError(t, err)
+	assert.Empty(t, names)
+}

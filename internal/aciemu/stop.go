@@ -43,9 +43,9 @@ func (e *Emulator) stopGroup(c *armfake.Call) {
 		}
 	}
 	e.update(func() {
-		if !g.op.done {
-			g.op.finish(&Failure{Code: "ContainerGroupStopped", Message: fmt.Sprintf("The container group '%s' was stopped.", name)})
-			g.provisioning = "Failed"
+		if !g.op.done { // stopped while it was being created: the creation is canceled
+			g.op.finish(&Failure{Code: "Canceled", Message: fmt.Sprintf("The container group '%s' was stopped before it was created.", name)})
+			g.provisioning = "Canceled"
 		}
 		g.state = "Stopped"
 	})
