@@ -12,17 +12,16 @@
 //     and the group Failed when the pull fails), the containers created (exec-form command as
 //     entrypoint, environment values and secure values, CPU and memory limits from the
 //     requests or limits, the CPU limit capped at the engine's CPU count, network "host") and
-//     started (Created, Started): provisioningState
-//     Succeeded, state Running. When a container exits its currentState is Terminated with the
-//     engine's exit code and detailStatus Completed, Error or OOMKilled; the group's state is
-//     Succeeded or Failed.
+//     started (Created, Started): provisioningState Succeeded, state Running. When a container
+//     exits its currentState is Terminated with the engine's exit code and detailStatus
+//     Completed, Error or OOMKilled; the group's state is Succeeded or Failed.
 //   - A PUT on an existing group follows ACI's update rules: refused (409) while it is still
 //     transitioning, once it has terminated (state Succeeded or Failed), or when it changes
 //     the location, osType, restartPolicy or a container's resources; otherwise (even with the
 //     same properties) its containers are replaced and restarted.
 //   - GET returns the stored group (secure values and registry passwords removed) with its
 //     instance view; list by resource group or subscription; POST stop (SIGTERM, SIGKILL after
-//     a grace period; state Stopped); DELETE (202 and a monitor; the engine containers are
+//     a grace period; state Stopped; a creation still under way ends Canceled); DELETE (202 and a monitor; the engine containers are
 //     removed, then the group); container logs from the engine (tail, timestamps, the last
 //     4 MB).
 //   - The registry's login server is a recording proxy of a real registry (dockertest's
@@ -31,8 +30,11 @@
 //
 // Only Linux groups with restartPolicy Never are run; properties the emulator cannot honour
 // (volumes, ports, GPUs, probes, subnets, ...) are refused with 400 NotSupportedByEmulator
-// rather than ignored. Tests observe and steer groups with WaitGroup, HoldCreation and
-// FailNextCreation, and list a group's engine containers with EngineContainers.
+// rather than ignored. A secure value or registry password sent in a PUT is recorded with
+// armfake, so a response that would carry one (a GET, or a log that printed it) fails the test.
+// Tests observe and steer groups with WaitGroup, HoldCreation, FailNextCreation and SetLogLimit,
+// and list a group's engine containers with EngineContainers; the engine containers carry
+// labels (LabelEmulator, LabelGroup, LabelOwner) that Close and SweepLeftovers remove them by.
 //
 // This is test code: nothing outside tests, benchmarks and examples' emulator modes uses it.
 package aciemu
