@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -141,7 +143,9 @@ run.log("alpha", float(sys.argv[2]))
 os.makedirs("outputs", exist_ok=True)
 open("outputs/model.json", "w").write('{"alpha": %s}' % sys.argv[2])
 `, "lib/helper.py": "X = 1\n"})
-	deps, err := conda.Create(&conda.CreateOptions{CondaPackages: []string{"scikit-learn"}})
+	// A package of this test run's own makes an environment (an image) the shared test registry
+	// cannot have yet; the fake micromamba of the test image installs nothing.
+	deps, err := conda.Create(&conda.CreateOptions{CondaPackages: []string{"scikit-learn", "amlgo-aci-test-" + strconv.FormatInt(time.Now().UnixNano(), 36)}})
 	require.NoError(t, err)
 	rc := runconfig.New()
 	rc.Target = "containerinstance"
@@ -229,6 +233,7 @@ func TestContainerInstanceFaults(t *testing.T) {
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, experiment.StatusFailed, re.Status)
 	assert.Contains(t, err.Error(), "the container's image could not be pulled: Failed to pull image")
+	t.Logf("pull failure: %v", err)
 	env.requireNoGroup(t, r.ID())
 
 	rc = env.userImageRC()
@@ -238,6 +243,7 @@ func TestContainerInstanceFaults(t *testing.T) {
 	require.ErrorAs(t, err, &re)
 	assert.Contains(t, err.Error(), "ran out of memory")
 	assert.Contains(t, err.Error(), "137")
+	t.Logf("out of memory: %v", err)
 
 	r = env.submit(t, src, "exit.py", env.userImageRC())
 	var out bytes.Buffer
@@ -245,6 +251,7 @@ func TestContainerInstanceFaults(t *testing.T) {
 	require.ErrorAs(t, err, &re)
 	assert.Contains(t, err.Error(), "exit")
 	assert.Contains(t, out.String(), "bad input")
+	t.Logf("exit code: %v", err)
 	env.requireNoGroup(t, r.ID())
 }
 
@@ -321,4 +328,55 @@ print("done", flush=True)
 	assert.Len(t, m["step"], 40, "every metric once")
 	env.requireNoGroup(t, runID)
 	assert.NotContains(t, helperErr.String()+out.String(), env.docker.RegistryPassword)
+}
+
+// TestContainerInstanceBadInput: limits are refused before a run is recorded; a region the
+// service does not offer and a workspace without a registry fail the run with the reason, and
+// no container group is created.
+func TestContainerInstanceBadInput(t *testing.T) {
+	env := newACIEnv(t)
+	ctx := context.Background()
+	src := writeSource(t, map[string]string{"ok.py": "print('hi')\n"})
+	exp, err := experiment.New(env.ws, "aci")
+	require.NoError(t, err)
+
+	rc := env.userImageRC()
+	rc.ContainerInstance = &runconfig.ContainerInstanceConfiguration{CPUCores: 8, MemoryGB: 64}
+	r, err := exp.Submit(ctx, runconfig.ScriptRunConfig{SourceDirectory: src, Script: "ok.py", RunConfig: rc}, &experiment.SubmitOptions{Target: env.target(t)})
+	assert.Nil(t, r)
+	assert.ErrorIs(t, err, experiment.ErrInvalidConfig)
+	assert.ErrorContains(t, err, "containerInstance.cpuCores 8 is outside Azure Container Instances' limits")
+	assert.ErrorContains(t, err, "containerInstance.memoryGb 64 is outside Azure Container Instances' limits")
+
+	rc = env.userImageRC()
+	rc.ContainerInstance = &runconfig.ContainerInstanceConfiguration{Region: "marsnorth", CPUCores: 1, MemoryGB: 1}
+	r, err = exp.Submit(ctx, runconfig.ScriptRunConfig{SourceDirectory: src, Script: "ok.py", RunConfig: rc}, &experiment.SubmitOptions{Target: env.target(t)})
+	require.Error(t, err)
+	require.NotNil(t, r)
+	assert.ErrorContains(t, err, "Azure Container Instances refused container group "+groupName(r.ID())+" in region marsnorth")
+	assert.ErrorContains(t, err, "LocationNotAvailableForResourceType")
+	st, _ := r.Status(ctx)
+	assert.Equal(t, experiment.StatusFailed, st)
+	env.requireNoGroup(t, r.ID())
+
+	// A workspace without a registry cannot run a conda environment's image.
+	env.srv.Lock()
+	var ws map[string]any
+	require.NoError(t, json.Unmarshal(env.srv.WorkspaceLocked(env.wsID.String()), &ws))
+	delete(ws["properties"].(map[string]any), "containerRegistry")
+	b, _ := json.Marshal(ws)
+	env.srv.SetWorkspaceLocked(env.wsID.String(), b)
+	env.srv.Unlock()
+	deps, err := conda.Create(&conda.CreateOptions{CondaPackages: []string{"scikit-learn"}})
+	require.NoError(t, err)
+	rc = runconfig.New()
+	rc.Target = "containerinstance"
+	rc.Environment.Docker.Enabled = true
+	rc.Environment.Docker.BaseImage = env.docker.PythonImage
+	rc.Environment.Python.CondaDependencies = deps
+	r, err = exp.Submit(ctx, runconfig.ScriptRunConfig{SourceDirectory: src, Script: "ok.py", RunConfig: rc}, &experiment.SubmitOptions{Target: env.target(t)})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, compute.ErrNoRegistry)
+	assert.ErrorContains(t, err, "workspace ws1 has no container registry")
+	env.requireNoGroup(t, r.ID())
 }

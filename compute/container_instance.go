@@ -79,7 +79,7 @@ var (
 )
 
 func newContainerInstance(ws *workspace.Workspace, az *wsaccess.AzureWorkspace) *ContainerInstance {
-	return &ContainerInstance{ws: ws, az: az, location: az.Location}
+	return &ContainerInstance{ws: ws, az: az, location: az.Location, opts: ContainerInstanceOptions{Logger: slog.New(slog.DiscardHandler)}}
 }
 
 // NewContainerInstance returns the "containerinstance" target of an Azure workspace with
@@ -96,6 +96,9 @@ func NewContainerInstance(ws *workspace.Workspace, opts *ContainerInstanceOption
 	c := newContainerInstance(ws, az)
 	if opts != nil {
 		c.opts = *opts
+	}
+	if c.opts.Logger == nil {
+		c.opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c, nil
 }

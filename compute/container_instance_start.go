@@ -243,4 +243,3 @@ func (a *aciControl) flush(ctx context.Context) error {
 type writerFunc func(p []byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
-

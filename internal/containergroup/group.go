@@ -139,8 +139,8 @@ type View struct {
 // Event is one instance-view event.
 type Event struct {
 	Name, Type, Message string
-	Count              int32
-	Last               time.Time
+	Count               int32
+	Last                time.Time
 }
 
 // ViewOf reads a group's instance view.

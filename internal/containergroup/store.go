@@ -304,7 +304,6 @@ func (s *Store) RunFS(runID string) *BlobFS {
 	return &BlobFS{cc: s.svc.NewContainerClient(RunContainer), prefix: runID + "/"}
 }
 
-
 // PutRunFileOnce writes a run's small file rel unless it exists already (the first writer
 // wins: the container's record of the run's end is never overwritten).
 func (s *Store) PutRunFileOnce(ctx context.Context, runID, rel string, data []byte) error {

@@ -109,6 +109,9 @@ class Appender:
         self.blob = None  # the blob's length, learned on first use
 
     def start(self):
+        """Learns the blob's length; what the SDK wrote before the container started (its own
+        control log lines) is put at the start of the local file, so the file the outputs carry
+        is the whole log."""
         try:
             _, _, h = request("HEAD", self.url)
             self.blob = int(h.get("Content-Length", "0"))
@@ -117,6 +120,18 @@ class Appender:
                 raise
             request("PUT", self.url, b"", {"x-ms-blob-type": "AppendBlob", "Content-Length": "0"})
             self.blob = 0
+        if self.blob > 0 and self.sent == 0:
+            _, head, _ = request("GET", self.url)
+            head = head[:self.blob]
+            path = local(self.rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            rest = b""
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    rest = f.read()
+            with open(path, "wb") as f:
+                f.write(head + rest)
+            self.sent = len(head)
 
     def sync(self, echo=None):
         try:
@@ -212,8 +227,10 @@ class Syncer(threading.Thread):
 
 
 def main():
-    control("amlgo: restoring run %s in the container" % os.environ.get("AZUREML_RUN_ID", ""))
     syncer = Syncer()
+    for a in syncer.appenders:
+        a.start()
+    control("amlgo: restoring run %s in the container" % os.environ.get("AZUREML_RUN_ID", ""))
     try:
         manifest = restore()
     except Exception as e:
