@@ -380,3 +380,24 @@ func TestContainerInstanceBadInput(t *testing.T) {
 	assert.ErrorContains(t, err, "workspace ws1 has no container registry")
 	env.requireNoGroup(t, r.ID())
 }
+
+// TestContainerInstanceMaxDuration: maxRunDurationSeconds stops the script in the container
+// (the driver's timer) and the run fails saying so.
+func TestContainerInstanceMaxDuration(t *testing.T) {
+	env := newACIEnv(t)
+	ctx := context.Background()
+	src := writeSource(t, map[string]string{"s.py": "import time\nprint('started', flush=True)\ntime.sleep(600)\n"})
+	rc := env.userImageRC()
+	limit := 3
+	rc.MaxRunDurationSeconds = &limit
+	r := env.submit(t, src, "s.py", rc)
+	var out bytes.Buffer
+	_, err := r.WaitForCompletion(ctx, &experiment.WaitOptions{ShowOutput: &out})
+	var re *experiment.RunError
+	require.ErrorAs(t, err, &re, out.String())
+	assert.Equal(t, experiment.StatusFailed, re.Status)
+	assert.Contains(t, err.Error(), "maximum")
+	t.Logf("max duration: %v", err)
+	assert.Contains(t, out.String(), "started")
+	env.requireNoGroup(t, r.ID())
+}
