@@ -57,11 +57,17 @@ type aciExecution struct {
 	store *containergroup.Store
 	obs   *rundir.Observer
 
-	mu     sync.Mutex
-	view   containergroup.View
-	gone   bool
-	killAt time.Time
+	mu       sync.Mutex
+	view     containergroup.View
+	viewedAt time.Time
+	gone     bool
+	killAt   time.Time
 }
+
+// viewInterval is how often Observe reads a running container's instance view from Resource
+// Manager: the run's progress comes from its blobs, so the view is needed only to notice a
+// container that ended without recording it (and Resource Manager throttles reads).
+const viewInterval = 5 * time.Second
 
 var (
 	_ Execution       = (*aciExecution)(nil)
@@ -182,7 +188,7 @@ func (e *aciExecution) refresh(ctx context.Context) error {
 	case err != nil:
 		return fmt.Errorf("compute: reading container group %s: %w", e.st.Group, err)
 	}
-	e.view = containergroup.ViewOf(&resp.ContainerGroup)
+	e.view, e.viewedAt = containergroup.ViewOf(&resp.ContainerGroup), time.Now()
 	return nil
 }
 
@@ -191,8 +197,13 @@ func (e *aciExecution) refresh(ctx context.Context) error {
 // stops the group.
 func (e *aciExecution) Observe(ctx context.Context, cur Cursor) (_ *Observation, err error) {
 	defer func() { err = errtext.Public(sasredact.Error(err)) }()
-	if err := e.refresh(ctx); err != nil {
-		return nil, err
+	e.mu.Lock()
+	stale := !e.view.Running() || time.Since(e.viewedAt) >= viewInterval
+	e.mu.Unlock()
+	if stale {
+		if err := e.refresh(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if err := e.enforce(ctx); err != nil {
 		return nil, err
@@ -202,6 +213,11 @@ func (e *aciExecution) Observe(ctx context.Context, cur Cursor) (_ *Observation,
 		return nil, err
 	}
 	obs := fromRunDirObservation(ro)
+	if obs.ExitCode != nil || obs.Status == "Failed" || obs.Status == "Canceled" {
+		if err := e.refresh(ctx); err != nil { // the end is judged on a current view
+			return nil, err
+		}
+	}
 	e.mu.Lock()
 	v, gone := e.view, e.gone
 	e.mu.Unlock()
