@@ -182,7 +182,9 @@ func (*NoTermination) newTerminator() terminator { return noTerminator{} }
 
 type noTerminator struct{}
 
-func (noTerminator) stop([]trialProgress, PrimaryMetricGoal, int) map[int]string { return map[int]string{} }
+func (noTerminator) stop([]trialProgress, PrimaryMetricGoal, int) map[int]string {
+	return map[int]string{}
+}
 
 // ruleTerminator adapts an earlystop rule to the controller's terminator.
 type ruleTerminator struct{ rule earlystop.Rule }
