@@ -7,7 +7,7 @@
 // optuna==5.0.0); without one only amlgo's samplers are measured.
 //
 //	python3 -m venv /tmp/optuna && /tmp/optuna/bin/pip install optuna==5.0.0
-//	go run ./internal/bench/hpsampler -python /tmp/optuna/bin/python [-seeds 20] [-concurrency 1]
+//	go run ./internal/bench/hpsampler -python /tmp/optuna/bin/python [-seeds 20] [-concurrency 1] [-samplers random,bayesian]
 //
 // With -concurrency c > 1 each amlgo proposal call asks for c configurations with the c−1
 // previous ones still pending, as a sweep with max_concurrent_runs c does.
@@ -36,6 +36,7 @@ func main() {
 	python := flag.String("python", os.Getenv("AMLGO_OPTUNA_PYTHON"), "python with optuna installed (AMLGO_OPTUNA_PYTHON); empty: amlgo only")
 	conc := flag.Int("concurrency", 1, "trials in flight for amlgo's samplers")
 	only := flag.String("problems", "branin,hartmann6", "problems to run")
+	which := flag.String("samplers", "random,bayesian", "amlgo samplers to run; Optuna's counterparts (random, tpe) run alongside")
 	flag.Parse()
 	for _, p := range problems {
 		if !slices.Contains(strings.Split(*only, ","), p.name) {
@@ -43,6 +44,9 @@ func main() {
 		}
 		fmt.Printf("%s: budget %d, %d seeds, f* = %g (best value found: median [q1, q3])\n", p.name, p.budget, *seeds, p.fstar)
 		for _, s := range []string{"random", "bayesian"} {
+			if !slices.Contains(strings.Split(*which, ","), s) {
+				continue
+			}
 			start := time.Now()
 			bests := make([]float64, *seeds)
 			for seed := range *seeds {
@@ -57,6 +61,9 @@ func main() {
 		}
 		if *python != "" {
 			for _, s := range []string{"random", "tpe"} {
+				if s == "tpe" && !slices.Contains(strings.Split(*which, ","), "bayesian") || s == "random" && !slices.Contains(strings.Split(*which, ","), "random") {
+					continue
+				}
 				start := time.Now()
 				bests, err := runOptuna(*python, p, s, *seeds)
 				if err != nil {
