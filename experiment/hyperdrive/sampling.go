@@ -41,7 +41,19 @@ func newSpace(ps map[string]ParameterExpression, props map[string]any) (space, e
 		if err := ps[k].Err(); err != nil {
 			return space{}, err
 		}
-		s.hp = append(s.hp, hpsearch.Param{Name: k, Dist: ps[k].dist})
+		d := ps[k].dist
+		if d.Kind == hpsearch.Choice {
+			// A value listed twice is one configuration: the proposers see each once, so that
+			// a finite space is exhausted when every distinct value has been used.
+			var distinct []any
+			for _, v := range d.Values {
+				if !slices.ContainsFunc(distinct, func(w any) bool { return hpsearch.SameValue(v, w) }) {
+					distinct = append(distinct, v)
+				}
+			}
+			d.Values = distinct
+		}
+		s.hp = append(s.hp, hpsearch.Param{Name: k, Dist: d})
 	}
 	return s, nil
 }

@@ -116,6 +116,11 @@ func TestRandomSampling(t *testing.T) {
 	none, _ := r.newSampler(5).next(append(history, record(t, rest, 4, nil)...), Maximize, 3)
 	assert.Empty(t, none, "exhausted")
 
+	dup, err := RandomParameterSampling(space_{"a": Choice(1, 1.0, 2)}, nil)
+	require.NoError(t, err)
+	both, _ := dup.newSampler(1).next(nil, Maximize, 5)
+	assert.Len(t, both, 2, "1 and 1.0 are one value")
+
 	seed := int64(11)
 	c, err := RandomParameterSampling(space_{"x": Uniform(0, 1)}, &RandomOptions{Seed: &seed})
 	require.NoError(t, err)
