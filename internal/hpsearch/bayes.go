@@ -123,6 +123,7 @@ func Bayesian(space Space, seed int64, history []Trial, n int) ([]map[string]any
 			pendX = append(pendX, x)
 		}
 	}
+	obsX, obsY = modelSubset(obsX, obsY)
 	nInit := max(5, len(space)+2)
 	design := latinHypercube(rngFor(seed, 0, 3), nInit, len(space))
 	var model *gp
@@ -156,6 +157,39 @@ func Bayesian(space Space, seed int64, history []Trial, n int) ([]map[string]any
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// maxModelPoints bounds the finished trials the Gaussian process is fitted to (its cost grows
+// with their cube): beyond it the model keeps the best half and the most recent others.
+const maxModelPoints = 200
+
+// modelSubset returns the observations the model is fitted to, in their original order.
+func modelSubset(x [][]float64, y []float64) ([][]float64, []float64) {
+	if len(y) <= maxModelPoints {
+		return x, y
+	}
+	order := make([]int, len(y))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmpDesc(y[a], y[b]) })
+	keep := make([]bool, len(y))
+	for _, i := range order[:maxModelPoints/2] {
+		keep[i] = true
+	}
+	for i, n := len(y)-1, maxModelPoints/2; i >= 0 && n > 0; i-- {
+		if !keep[i] {
+			keep[i], n = true, n-1
+		}
+	}
+	var sx [][]float64
+	var sy []float64
+	for i := range y {
+		if keep[i] {
+			sx, sy = append(sx, x[i]), append(sy, y[i])
+		}
+	}
+	return sx, sy
 }
 
 // latinHypercube returns n points in [0,1]^d, one in each of n strata along every axis.
