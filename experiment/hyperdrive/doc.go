@@ -59,8 +59,10 @@
 //     run itself included, once at least three runs have (Ray Tune's minimum; azureml does not
 //     say).
 //   - TruncationSelection: the runs that have reached k (finished ones too; exclude_finished_jobs
-//     is false, as azureml always sends) are ranked by their best value up to k; of n runs, a
-//     run whose rank (0 = best, ties in its favour) is at least ceil(n·(1−p/100)) is cancelled.
+//     is false, as azureml always sends) are ranked by their value at interval k ("a run will
+//     be terminated at interval 5 if its performance at interval 5 is in the lowest 20% of
+//     performance of all runs at interval 5"); of n runs, a run whose rank (0 = best, ties in
+//     its favour) is at least ceil(n·(1−p/100)) is cancelled.
 //
 // # The sweep controller
 //

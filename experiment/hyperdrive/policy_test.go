@@ -146,6 +146,27 @@ func TestTruncationSelectionRule(t *testing.T) {
 	assert.Equal(t, []int{0}, keys(p.newTerminator().stop(trials, Minimize, 0)))
 }
 
+// The documentation's example: TruncationSelection(20, 1, 5) "is applied at every interval
+// starting at evaluation interval 5. A run will be terminated at interval 5 if its performance
+// at interval 5 is in the lowest 20% of performance of all runs at interval 5".
+func TestTruncationSelectionDocExample(t *testing.T) {
+	p := must(TruncationSelectionPolicy(20, &PolicyOptions{EvaluationInterval: 1, DelayEvaluation: 5}))
+	// Run 4 peaked early (0.9 at interval 1) but is the lowest at interval 5.
+	trials := []trialProgress{
+		{Number: 0, Values: []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6}},
+		{Number: 1, Values: []float64{0.1, 0.2, 0.3, 0.4, 0.6}},
+		{Number: 2, Running: true, Values: []float64{0.1, 0.2, 0.3, 0.4, 0.7}},
+		{Number: 3, Running: true, Values: []float64{0.1, 0.2, 0.3, 0.4, 0.8}},
+		{Number: 4, Running: true, Values: []float64{0.9, 0.2, 0.3, 0.4, 0.45}},
+	}
+	assert.Empty(t, p.newTerminator().stop(trials[:4], Maximize, 0), "4 runs: ceil(4·0.8) = 4 kept")
+	got := p.newTerminator().stop(trials, Maximize, 0)
+	assert.Equal(t, []int{4}, keys(got))
+	assert.Equal(t, "Early termination by the TruncationSelection policy (truncation_percentage 20) at interval 5: the run's primary metric 0.45 ranks 5 of 5, in the lowest 20%", got[4])
+	trials[4].Values = trials[4].Values[:4]
+	assert.Empty(t, p.newTerminator().stop(trials, Maximize, 0), "not before interval 5")
+}
+
 func TestNoTermination(t *testing.T) {
 	p := NoTerminationPolicy()
 	assert.Empty(t, p.newTerminator().stop([]trialProgress{{Number: 5, Running: true, Values: curve(10, -1e9)}}, Maximize, 0))
