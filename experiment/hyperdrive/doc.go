@@ -40,7 +40,7 @@
 //
 // # Early-termination policies
 //
-// BanditPolicy (a Slack factor or amount), MedianStoppingPolicy, TruncationSelectionPolicy and
+// BanditPolicy (a slack factor or amount), MedianStoppingPolicy, TruncationSelectionPolicy and
 // NoTerminationPolicy, with azureml's JSON (policy_config) and messages. Each is a pure function
 // of the runs' primary-metric histories: each value a run logs is one interval, and a running
 // run is evaluated at interval k when k is a multiple of the evaluation interval and k ≥ the

@@ -50,13 +50,13 @@ func ExampleBayesianParameterSampling() {
 // A Bandit policy with azureml's documented settings: a run more than 10% below the best run
 // is cancelled, from its 5th logged value on.
 func ExampleBanditPolicy() {
-	p, err := hyperdrive.BanditPolicy(hyperdrive.Slack{Factor: 0.1}, &hyperdrive.PolicyOptions{EvaluationInterval: 1, DelayEvaluation: 5})
+	p, err := hyperdrive.BanditPolicy(&hyperdrive.BanditOptions{SlackFactor: 0.1, EvaluationInterval: 1, DelayEvaluation: 5})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println(p.Name(), p.SlackFactor(), p.EvaluationInterval(), p.DelayEvaluation())
-	_, err = hyperdrive.BanditPolicy(hyperdrive.Slack{}, nil)
+	_, err = hyperdrive.BanditPolicy(nil)
 	fmt.Println(err)
 	// Output:
 	// Bandit 0.1 1 5

@@ -105,7 +105,7 @@ func (c *oracleCase) amlgo() oracleAnswer {
 		opts := &PolicyOptions{EvaluationInterval: int(num("evaluation_interval")), DelayEvaluation: int(num("delay_evaluation"))}
 		switch c.Cls {
 		case "bandit":
-			p, err = BanditPolicy(Slack{Factor: num("slack_factor"), Amount: num("slack_amount")}, opts)
+			p, err = BanditPolicy(&BanditOptions{EvaluationInterval: opts.EvaluationInterval, SlackFactor: num("slack_factor"), SlackAmount: num("slack_amount"), DelayEvaluation: opts.DelayEvaluation})
 		case "median":
 			p, err = MedianStoppingPolicy(opts)
 		case "truncation":

@@ -54,45 +54,56 @@ func (o *PolicyOptions) schedule() (earlystop.Schedule, error) {
 	return s, nil
 }
 
-// Slack is the Bandit policy's allowed distance from the best run: exactly one of Factor (a
-// ratio: with 0.2 a run at 0.8/1.2 of the best is kept) and Amount (an absolute distance).
-type Slack struct {
-	Factor float64
-	Amount float64
+// BanditOptions are the Bandit policy's settings (azureml's BanditPolicy arguments): exactly
+// one of SlackFactor (a ratio: with 0.2 a run at 0.8/1.2 of the best run is kept) and
+// SlackAmount (an absolute distance), and when to look at a run (see PolicyOptions).
+type BanditOptions struct {
+	// EvaluationInterval is azureml's evaluation_interval; 0 means the default, 1.
+	EvaluationInterval int
+	// SlackFactor is azureml's slack_factor.
+	SlackFactor float64
+	// SlackAmount is azureml's slack_amount.
+	SlackAmount float64
+	// DelayEvaluation is azureml's delay_evaluation, default 0.
+	DelayEvaluation int
 }
 
 // Bandit is azureml's BanditPolicy: a run whose best primary metric at an evaluation is not
 // within the slack of the best run's at the same interval is cancelled.
 type Bandit struct {
-	slack Slack
-	sched earlystop.Schedule
+	factor, amount float64
+	sched          earlystop.Schedule
 }
 
-// BanditPolicy returns a Bandit policy with slack and the evaluation schedule opts.
-func BanditPolicy(slack Slack, opts *PolicyOptions) (*Bandit, error) {
-	if (slack.Factor == 0) == (slack.Amount == 0) {
+// BanditPolicy returns a Bandit policy; opts must set exactly one of the slacks.
+func BanditPolicy(opts *BanditOptions) (*Bandit, error) {
+	var o BanditOptions
+	if opts != nil {
+		o = *opts
+	}
+	if (o.SlackFactor == 0) == (o.SlackAmount == 0) {
 		return nil, policyError("Bandit termination policy expects exactly one of slack factor or slack amount to be set.")
 	}
-	for _, v := range []float64{slack.Factor, slack.Amount} {
+	for _, v := range []float64{o.SlackFactor, o.SlackAmount} {
 		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil, policyError("Bandit termination policy expects a finite, non negative slack, not %v", v)
 		}
 	}
-	s, err := opts.schedule()
+	s, err := (&PolicyOptions{EvaluationInterval: o.EvaluationInterval, DelayEvaluation: o.DelayEvaluation}).schedule()
 	if err != nil {
 		return nil, err
 	}
-	return &Bandit{slack: slack, sched: s}, nil
+	return &Bandit{factor: o.SlackFactor, amount: o.SlackAmount, sched: s}, nil
 }
 
 // Name implements Policy.
 func (*Bandit) Name() string { return "Bandit" }
 
 // SlackFactor returns the slack factor (0 when the slack is an amount).
-func (b *Bandit) SlackFactor() float64 { return b.slack.Factor }
+func (b *Bandit) SlackFactor() float64 { return b.factor }
 
 // SlackAmount returns the slack amount (0 when the slack is a factor).
-func (b *Bandit) SlackAmount() float64 { return b.slack.Amount }
+func (b *Bandit) SlackAmount() float64 { return b.amount }
 
 // EvaluationInterval returns how often the policy looks at a run, in intervals.
 func (b *Bandit) EvaluationInterval() int { return b.sched.Interval }
@@ -101,7 +112,7 @@ func (b *Bandit) EvaluationInterval() int { return b.sched.Interval }
 func (b *Bandit) DelayEvaluation() int { return b.sched.Delay }
 
 func (b *Bandit) newTerminator() terminator {
-	return ruleTerminator{earlystop.Bandit{Schedule: b.sched, Factor: b.slack.Factor, Amount: b.slack.Amount}}
+	return ruleTerminator{earlystop.Bandit{Schedule: b.sched, Factor: b.factor, Amount: b.amount}}
 }
 
 // MedianStopping is azureml's MedianStoppingPolicy: a run whose best primary metric up to an

@@ -38,10 +38,10 @@ func policyJSON(p Policy) (json.RawMessage, error) {
 	case nil, *NoTermination:
 	case *Bandit:
 		bp := banditProperties{EvaluationInterval: x.sched.Interval, DelayEvaluation: x.sched.Delay}
-		if x.slack.Factor != 0 {
-			bp.SlackFactor = &x.slack.Factor
+		if x.factor != 0 {
+			bp.SlackFactor = &x.factor
 		} else {
-			bp.SlackAmount = &x.slack.Amount
+			bp.SlackAmount = &x.amount
 		}
 		w = policyWire{Name: x.Name(), Properties: bp}
 	case *MedianStopping:
@@ -96,8 +96,8 @@ func policyFromJSON(raw json.RawMessage) (Policy, error) {
 	opts := &PolicyOptions{EvaluationInterval: interval, DelayEvaluation: delay}
 	switch lower {
 	case "bandit":
-		var s Slack
-		for key, dst := range map[string]*float64{"slack_factor": &s.Factor, "slack_amount": &s.Amount} {
+		o := BanditOptions{EvaluationInterval: interval, DelayEvaluation: delay}
+		for key, dst := range map[string]*float64{"slack_factor": &o.SlackFactor, "slack_amount": &o.SlackAmount} {
 			if v, ok := props[key]; ok && v != nil {
 				n, isNum := v.(json.Number)
 				f, err := n.Float64()
@@ -107,7 +107,7 @@ func policyFromJSON(raw json.RawMessage) (Policy, error) {
 				*dst = f
 			}
 		}
-		return BanditPolicy(s, opts)
+		return BanditPolicy(&o)
 	case "medianstopping":
 		return MedianStoppingPolicy(opts)
 	}

@@ -30,7 +30,7 @@ func must[P Policy](p P, err error) P {
 // 0.2 any run whose best is below 0.8/1.2 = 0.666… is cancelled, with slack amount 0.2 any run
 // below 0.6.
 func TestBanditDocExamples(t *testing.T) {
-	factor := must(BanditPolicy(Slack{Factor: 0.2}, &PolicyOptions{EvaluationInterval: 10}))
+	factor := must(BanditPolicy(&BanditOptions{SlackFactor: 0.2, EvaluationInterval: 10}))
 	trials := []trialProgress{
 		{Number: 0, Running: false, Values: curve(10, 0.8)},
 		{Number: 1, Running: true, Values: curve(10, 0.66)},
@@ -41,7 +41,7 @@ func TestBanditDocExamples(t *testing.T) {
 	assert.Equal(t, []int{1}, keys(got))
 	assert.Equal(t, "Early termination by the Bandit policy (slack_factor 0.2) at interval 10: the run's best primary metric 0.66 is below 0.666667, the best run's 0.8 within the slack", got[1])
 
-	amount := must(BanditPolicy(Slack{Amount: 0.2}, &PolicyOptions{EvaluationInterval: 10}))
+	amount := must(BanditPolicy(&BanditOptions{SlackAmount: 0.2, EvaluationInterval: 10}))
 	trials[1].Values, trials[2].Values = curve(10, 0.59), curve(10, 0.6)
 	assert.Equal(t, []int{1}, keys(amount.newTerminator().stop(trials, Maximize, 0)), "0.6 is within 0.8−0.2")
 
@@ -79,7 +79,7 @@ func keys(m map[int]string) []int {
 // "If delay_evaluation = 200, then the first time the policy will be applied is at interval
 // 200"; with (1, 5) a run is looked at from its 5th value on.
 func TestPolicySchedule(t *testing.T) {
-	p := must(BanditPolicy(Slack{Factor: 0.2}, &PolicyOptions{EvaluationInterval: 100, DelayEvaluation: 200}))
+	p := must(BanditPolicy(&BanditOptions{SlackFactor: 0.2, EvaluationInterval: 100, DelayEvaluation: 200}))
 	at := func(n int) map[int]string {
 		return p.newTerminator().stop([]trialProgress{
 			{Number: 0, Values: curve(400, 0.8)},
@@ -177,8 +177,8 @@ func TestPolicyJSON(t *testing.T) {
 		p    Policy
 		want string
 	}{
-		{must(BanditPolicy(Slack{Factor: 0.1}, &PolicyOptions{DelayEvaluation: 5})), `{"name":"Bandit","properties":{"evaluation_interval":1,"delay_evaluation":5,"slack_factor":0.1}}`},
-		{must(BanditPolicy(Slack{Amount: 0.2}, &PolicyOptions{EvaluationInterval: 2})), `{"name":"Bandit","properties":{"evaluation_interval":2,"delay_evaluation":0,"slack_amount":0.2}}`},
+		{must(BanditPolicy(&BanditOptions{SlackFactor: 0.1, DelayEvaluation: 5})), `{"name":"Bandit","properties":{"evaluation_interval":1,"delay_evaluation":5,"slack_factor":0.1}}`},
+		{must(BanditPolicy(&BanditOptions{SlackAmount: 0.2, EvaluationInterval: 2})), `{"name":"Bandit","properties":{"evaluation_interval":2,"delay_evaluation":0,"slack_amount":0.2}}`},
 		{must(MedianStoppingPolicy(&PolicyOptions{EvaluationInterval: 1, DelayEvaluation: 5})), `{"name":"MedianStopping","properties":{"evaluation_interval":1,"delay_evaluation":5}}`},
 		{must(TruncationSelectionPolicy(20, nil)), `{"name":"TruncationSelection","properties":{"evaluation_interval":1,"delay_evaluation":0,"truncation_percentage":20,"exclude_finished_jobs":false}}`},
 		{NoTerminationPolicy(), `{"name":"Default"}`},
@@ -199,9 +199,9 @@ func TestPolicyErrors(t *testing.T) {
 		f    func() error
 		want string
 	}{
-		{func() error { _, err := BanditPolicy(Slack{}, nil); return err }, "Bandit termination policy expects exactly one of slack factor or slack amount to be set."},
-		{func() error { _, err := BanditPolicy(Slack{Factor: 0.1, Amount: 0.1}, nil); return err }, "Bandit termination policy expects exactly one of slack factor or slack amount to be set."},
-		{func() error { _, err := BanditPolicy(Slack{Factor: -1}, nil); return err }, "Bandit termination policy expects a finite, non negative slack, not -1"},
+		{func() error { _, err := BanditPolicy(nil); return err }, "Bandit termination policy expects exactly one of slack factor or slack amount to be set."},
+		{func() error { _, err := BanditPolicy(&BanditOptions{SlackFactor: 0.1, SlackAmount: 0.1}); return err }, "Bandit termination policy expects exactly one of slack factor or slack amount to be set."},
+		{func() error { _, err := BanditPolicy(&BanditOptions{SlackFactor: -1}); return err }, "Bandit termination policy expects a finite, non negative slack, not -1"},
 		{func() error { _, err := MedianStoppingPolicy(&PolicyOptions{EvaluationInterval: -1}); return err }, "evaluation_interval expects a positive int"},
 		{func() error { _, err := MedianStoppingPolicy(&PolicyOptions{DelayEvaluation: -1}); return err }, "delay_evaluation expects a non negative int"},
 		{func() error { _, err := TruncationSelectionPolicy(0, nil); return err }, "truncation_percentage expects value to be between 1 and 99."},
