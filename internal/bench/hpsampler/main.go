@@ -6,7 +6,7 @@
 // and RandomSampler run through optuna_driver.py with the interpreter -python names (a venv with
 // optuna==5.0.0); without one only amlgo's samplers are measured.
 //
-//	python3 -m venv /tmp/optuna && /tmp/optuna/bin/pip install optuna==5.0.0
+//	python3 -m venv /tmp/optuna && /tmp/optuna/bin/pip install -r internal/bench/hpsampler/optuna-requirements.txt
 //	go run ./internal/bench/hpsampler -python /tmp/optuna/bin/python [-seeds 20] [-concurrency 1] [-samplers random,bayesian]
 //
 // With -concurrency c > 1 each amlgo proposal call asks for c configurations with the c−1
