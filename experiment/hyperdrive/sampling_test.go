@@ -116,6 +116,25 @@ func TestRandomSampling(t *testing.T) {
 	none, _ := r.newSampler(5).next(append(history, record(t, rest, 4, nil)...), Maximize, 3)
 	assert.Empty(t, none, "exhausted")
 
+	// Quantized spaces are finite too: every point once, then none.
+	for _, c := range []struct {
+		e    ParameterExpression
+		want []float64
+	}{
+		{QUniform(0, 10, 1), []float64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
+		{QUniform(0, 10, 3), []float64{0, 3, 6, 9}},
+		{QLogUniform(0, 2, 1), []float64{1, 2, 3, 4, 5, 6, 7}},
+	} {
+		q, err := RandomParameterSampling(space_{"q": c.e}, nil)
+		require.NoError(t, err)
+		cs, _ := q.newSampler(1).next(nil, Maximize, 50)
+		var got []float64
+		for _, x := range cs {
+			got = append(got, x["q"].(float64))
+		}
+		assert.ElementsMatch(t, c.want, got, c.e.String())
+	}
+
 	dup, err := RandomParameterSampling(space_{"a": Choice(1, 1.0, 2)}, nil)
 	require.NoError(t, err)
 	both, _ := dup.newSampler(1).next(nil, Maximize, 5)
