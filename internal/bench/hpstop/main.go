@@ -15,13 +15,15 @@
 //     is applied to every trial's history (running and finished ones) with protectedBelow =
 //     concurrency (the first batch is never stopped), and the trials it returns stop at once;
 //     freed slots start the next trials in the same tick;
+//   - with -poll p the policy is applied only every p ticks (a slower controller: trials log
+//     several values between two looks, and the policy evaluates each at its latest point);
 //   - it counts the steps run (logged values) and whether the best configuration ran to the end.
 //
 // It prints, per policy, the median steps saved against NoTermination and the share of seeds that
 // kept the best configuration (targets: Bandit and MedianStopping save ≥ 40 % and keep it in
 // ≥ 90 %).
 //
-//	go run ./internal/bench/hpstop [-seeds 100] [-trials 40] [-steps 100] [-concurrency 4]
+//	go run ./internal/bench/hpstop [-seeds 100] [-trials 40] [-steps 100] [-concurrency 4] [-poll 1] [-final-lo 0.1] [-tau 10]
 package main
 
 import (
@@ -34,7 +36,10 @@ import (
 	"github.com/amlgo/amlgo/internal/earlystop"
 )
 
-var finalLo, tau0 = 0.1, 10.0
+var (
+	finalLo, tau0 = 0.1, 10.0
+	poll          = 1
+)
 
 type policy struct {
 	name string
@@ -46,6 +51,7 @@ func main() {
 	trials := flag.Int("trials", 40, "trials per sweep (max_total_runs)")
 	steps := flag.Int("steps", 100, "steps (logged values) per trial")
 	conc := flag.Int("concurrency", 4, "max_concurrent_runs")
+	flag.IntVar(&poll, "poll", poll, "the controller applies the policy every this many ticks")
 	flag.Float64Var(&finalLo, "final-lo", finalLo, "the other trials' finals are U(final-lo, 0.9)")
 	flag.Float64Var(&tau0, "tau", tau0, "the curves' time constant τ (each trial's within ±20%)")
 	flag.Parse()
@@ -58,7 +64,8 @@ func main() {
 		{"MedianStopping(evaluation_interval=1, delay_evaluation=5)", earlystop.MedianStopping{Schedule: earlystop.Schedule{Interval: 1, Delay: 5}}},
 		{"TruncationSelection(20, evaluation_interval=1, delay_evaluation=5)", earlystop.TruncationSelection{Schedule: earlystop.Schedule{Interval: 1, Delay: 5}, Percentage: 20}},
 	}
-	fmt.Printf("%d sweeps of %d trials × %d steps, %d concurrent, first batch protected\n", *seeds, *trials, *steps, *conc)
+	fmt.Printf("%d sweeps of %d trials × %d steps, %d concurrent, first batch protected, policy applied every %d ticks; finals U(%g, 0.9), τ = %g ± 20%%\n",
+		*seeds, *trials, *steps, *conc, poll, finalLo, tau0)
 	full := float64(*trials * *steps)
 	for _, p := range policies {
 		var saved []float64
@@ -118,7 +125,7 @@ func (s *sweep) run(rule earlystop.Rule, conc int) (int, bool) {
 		}
 	}
 	start()
-	for running > 0 {
+	for tick := 1; running > 0; tick++ {
 		for i := range n {
 			if state[i] == 1 && s.rng.Float64() < s.speed[i] {
 				logged[i]++
@@ -128,7 +135,7 @@ func (s *sweep) run(rule earlystop.Rule, conc int) (int, bool) {
 				}
 			}
 		}
-		if rule != nil {
+		if rule != nil && tick%poll == 0 {
 			view := make([]earlystop.Trial, 0, next)
 			for i := range next {
 				view = append(view, earlystop.Trial{Number: i, Running: state[i] == 1, Values: s.curves[i][:logged[i]]})
