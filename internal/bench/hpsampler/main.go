@@ -9,8 +9,9 @@
 //	python3 -m venv /tmp/optuna && /tmp/optuna/bin/pip install -r internal/bench/hpsampler/optuna-requirements.txt
 //	go run ./internal/bench/hpsampler -python /tmp/optuna/bin/python [-seeds 20] [-concurrency 1] [-samplers random,bayesian]
 //
-// With -concurrency c > 1 each amlgo proposal call asks for c configurations with the c−1
-// previous ones still pending, as a sweep with max_concurrent_runs c does.
+// With -concurrency c > 1 each trial is proposed while the c−1 before it are still pending (as in
+// a sweep with max_concurrent_runs c): amlgo's samplers see them as pending trials, Optuna's
+// are driven by ask and tell with TPESampler(constant_liar=True).
 package main
 
 import (
@@ -65,7 +66,7 @@ func main() {
 					continue
 				}
 				start := time.Now()
-				bests, err := runOptuna(*python, p, s, *seeds)
+				bests, err := runOptuna(*python, p, s, *seeds, *conc)
 				if err != nil {
 					fmt.Fprintln(os.Stderr, err)
 					os.Exit(1)
@@ -133,7 +134,7 @@ func runAmlgo(p problem, sampler string, seed int64, conc int) (float64, error) 
 }
 
 // runOptuna runs optuna_driver.py for every seed and returns the best values.
-func runOptuna(python string, p problem, sampler string, seeds int) ([]float64, error) {
+func runOptuna(python string, p problem, sampler string, seeds, conc int) ([]float64, error) {
 	f, err := os.CreateTemp("", "optuna_driver*.py")
 	if err != nil {
 		return nil, err
@@ -143,7 +144,7 @@ func runOptuna(python string, p problem, sampler string, seeds int) ([]float64, 
 		return nil, err
 	}
 	f.Close()
-	out, err := exec.Command(python, f.Name(), p.name, sampler, fmt.Sprint(p.budget), fmt.Sprint(seeds)).Output()
+	out, err := exec.Command(python, f.Name(), p.name, sampler, fmt.Sprint(p.budget), fmt.Sprint(seeds), fmt.Sprint(conc)).Output()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
 			return nil, fmt.Errorf("optuna driver: %v\n%s", err, ee.Stderr)
