@@ -52,6 +52,20 @@ func TestBanditDocExamples(t *testing.T) {
 		{Number: 2, Running: true, Values: curve(10, 0.6)},
 	}
 	assert.Equal(t, []int{1}, keys(factor.newTerminator().stop(min, Minimize, 0)))
+	// A negative metric: the slack still allows a worse value (maximizing −loss, the best at
+	// −0.5 keeps down to −0.6; minimizing a negative score, the best at −1 keeps up to −1/1.2).
+	neg := []trialProgress{
+		{Number: 0, Values: curve(10, -0.5)},
+		{Number: 1, Running: true, Values: curve(10, -0.61)},
+		{Number: 2, Running: true, Values: curve(10, -0.59)},
+	}
+	assert.Equal(t, []int{1}, keys(factor.newTerminator().stop(neg, Maximize, 0)))
+	negMin := []trialProgress{
+		{Number: 0, Values: curve(10, -1)},
+		{Number: 1, Running: true, Values: curve(10, -0.8)},
+		{Number: 2, Running: true, Values: curve(10, -0.85)},
+	}
+	assert.Equal(t, []int{1}, keys(factor.newTerminator().stop(negMin, Minimize, 0)))
 	// The first batch is never stopped.
 	assert.Empty(t, factor.newTerminator().stop(min, Minimize, 2))
 	// Only running trials are returned.
