@@ -22,8 +22,9 @@
 //     parameter names sorted (the last name varies fastest).
 //   - BayesianParameterSampling: choice, quniform and uniform, with azureml's checks. azureml's
 //     algorithm is unpublished; amlgo's is a Gaussian process (Matérn 5/2 kernel, one length
-//     scale per input, hyperparameters by maximum marginal likelihood) over the unit cube
-//     (choices one-hot), after a Latin-hypercube design of max(5, parameters+2) trials, each
+//     scale per input, hyperparameters by maximum marginal likelihood, fitted to at most 200
+//     finished trials: the best half and the most recent) over the unit cube (choices
+//     one-hot), after a Latin-hypercube design of max(5, parameters+2) trials, each
 //     proposal maximizing expected improvement over random and local candidates (or over every
 //     unused configuration of a small finite space). Trials still running count as having
 //     returned the best value so far (a constant liar), so concurrent trials spread out.
