@@ -9,6 +9,10 @@
 //	python3 -m venv /tmp/optuna && /tmp/optuna/bin/pip install -r internal/bench/hpsampler/optuna-requirements.txt
 //	go run ./internal/bench/hpsampler -python /tmp/optuna/bin/python [-seeds 20] [-concurrency 1] [-samplers random,bayesian]
 //
+// For each pair (amlgo random, Optuna random) and (amlgo Bayesian, Optuna TPE) it prints the
+// Mann-Whitney U test's two-sided p-value and the probability that amlgo's result is the better
+// one: "within noise" is a large p.
+//
 // With -concurrency c > 1 each trial is proposed while the c−1 before it are still pending (as in
 // a sweep with max_concurrent_runs c): amlgo's samplers see them as pending trials, Optuna's
 // are driven by ask and tell with TPESampler(constant_liar=True).
@@ -44,6 +48,7 @@ func main() {
 			continue
 		}
 		fmt.Printf("%s: budget %d, %d seeds, f* = %g (best value found: median [q1, q3])\n", p.name, p.budget, *seeds, p.fstar)
+		results := map[string][]float64{}
 		for _, s := range []string{"random", "bayesian"} {
 			if !slices.Contains(strings.Split(*which, ","), s) {
 				continue
@@ -59,6 +64,7 @@ func main() {
 				bests[seed] = b
 			}
 			report("amlgo "+s, bests, time.Since(start))
+			results["amlgo "+s] = bests
 		}
 		if *python != "" {
 			for _, s := range []string{"random", "tpe"} {
@@ -72,6 +78,13 @@ func main() {
 					os.Exit(1)
 				}
 				report("optuna "+s, bests, time.Since(start))
+				results["optuna "+s] = bests
+			}
+		}
+		for _, pair := range [][2]string{{"amlgo random", "optuna random"}, {"amlgo bayesian", "optuna tpe"}} {
+			a, b := results[pair[0]], results[pair[1]]
+			if a != nil && b != nil {
+				fmt.Printf("  %s vs %s: Mann-Whitney two-sided p = %.3f (P(amlgo better) = %.2f)\n", pair[0], pair[1], mannWhitney(a, b), probLower(a, b))
 			}
 		}
 	}
@@ -156,4 +169,30 @@ func runOptuna(python string, p problem, sampler string, seeds, conc int) ([]flo
 		return nil, fmt.Errorf("optuna driver output: %w", err)
 	}
 	return bests, nil
+}
+
+// probLower is the probability that a value of a is below (better than) one of b, ties half.
+func probLower(a, b []float64) float64 {
+	var u float64
+	for _, x := range a {
+		for _, y := range b {
+			switch {
+			case x < y:
+				u++
+			case x == y:
+				u += 0.5
+			}
+		}
+	}
+	return u / float64(len(a)*len(b))
+}
+
+// mannWhitney is the two-sided p-value of the Mann-Whitney U test of a against b (normal
+// approximation without tie correction; the values are continuous).
+func mannWhitney(a, b []float64) float64 {
+	n1, n2 := float64(len(a)), float64(len(b))
+	u := probLower(a, b) * n1 * n2
+	mu, sd := n1*n2/2, math.Sqrt(n1*n2*(n1+n2+1)/12)
+	z := math.Abs(u-mu) / sd
+	return math.Erfc(z / math.Sqrt2)
 }
