@@ -42,6 +42,9 @@ func (r *Run) Experiment() string { return r.record().Experiment }
 // Target returns the name of the compute target the run was submitted to.
 func (r *Run) Target() string { return r.record().Target }
 
+// Workspace returns the workspace the run is recorded in.
+func (r *Run) Workspace() *workspace.Workspace { return r.ws }
+
 // ParentID returns the parent run's id, or "" for a top-level run.
 func (r *Run) ParentID() string { return r.record().ParentID }
 
