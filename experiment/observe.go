@@ -46,6 +46,12 @@ func (o *observer) step(ctx context.Context) (*compute.Observation, bool, error)
 	if err != nil {
 		return nil, false, err
 	}
+	if o.exec == nil && len(rec.ExecState) > 0 {
+		// Launched since this observer was made (by another process still in Submit).
+		if o.exec, err = o.r.execution(ctx); err != nil {
+			return nil, false, err
+		}
+	}
 	if o.exec == nil {
 		o.done = Status(rec.Status).Terminal()
 		if !o.done && !rec.Interactive {

@@ -173,7 +173,9 @@ func (c *controller) step(ctx context.Context) (bool, error) {
 					return false, err
 				}
 			}
-			c.follow(ctx, t.Child.ID)
+			if !launching && len(t.Child.ExecState) > 0 {
+				c.follow(ctx, t.Child.ID) // those this process launches it follows from the launch
+			}
 		}
 	}
 	if c.stopping != "" {
