@@ -185,7 +185,7 @@ func (c Config) checkResumeFrom() error {
 		}
 		total += r.state.MaxTotalRuns
 	}
-	if total > ResumeFromTotalRuns {
+	if len(c.ResumeFrom) > 0 && total > ResumeFromTotalRuns {
 		return fmt.Errorf("%w: The number of total runs should not be greater than %d. ", ErrInvalidConfig, ResumeFromTotalRuns)
 	}
 	return nil
