@@ -38,8 +38,9 @@ type controller struct {
 	events    chan event
 	launching map[int]string // trial number → target, while its launch is under way
 	followed  map[string]bool
-	stopped   map[int]bool // canceled by the policy or the sweep's end
-	stopping  string       // why no further child is launched ("" while sampling goes on)
+	stopped   map[int]bool         // canceled by the policy or the sweep's end
+	final     map[string][]float64 // the primary metric of ended children, by child id
+	stopping  string               // why no further child is launched ("" while sampling goes on)
 	exhausted bool
 }
 
@@ -72,6 +73,7 @@ func (c *controller) run(ctx context.Context) error {
 	c.term = c.s.Policy.newTerminator()
 	c.events = make(chan event, 2*c.s.MaxConcurrentRuns+8)
 	c.launching, c.followed, c.stopped = map[int]string{}, map[string]bool{}, map[int]bool{}
+	c.final = map[string][]float64{}
 	var err error
 	if c.priors, err = priorTrials(ctx, h.st, c.s.ResumeFrom, c.s.PrimaryMetric.Name); err != nil {
 		return err
@@ -111,8 +113,32 @@ func (c *controller) run(ctx context.Context) error {
 	}
 }
 
+// load reads the trials without their metrics (withMetrics adds them).
 func (c *controller) load(ctx context.Context) ([]*trial, error) {
-	return loadTrials(ctx, c.h.st, c.h.ID(), c.s.PrimaryMetric.Name, true)
+	return loadTrials(ctx, c.h.st, c.h.ID(), c.s.PrimaryMetric.Name, false)
+}
+
+// withMetrics fills in the primary metric's values of the launched trials; an ended child's
+// are read once.
+func (c *controller) withMetrics(ctx context.Context, trials []*trial) error {
+	for _, t := range trials {
+		if t.Child == nil {
+			continue
+		}
+		if v, ok := c.final[t.Child.ID]; ok {
+			t.Values = v
+			continue
+		}
+		v, err := metricValues(ctx, c.h.st, t.Child.ID, c.s.PrimaryMetric.Name)
+		if err != nil {
+			return err
+		}
+		t.Values = v
+		if t.terminal() {
+			c.final[t.Child.ID] = v
+		}
+	}
+	return nil
 }
 
 // handle takes note of a launch.
@@ -211,6 +237,9 @@ func (c *controller) step(ctx context.Context) (bool, error) {
 // sample proposes up to n configurations, records them on the parent, then launches them.
 func (c *controller) sample(ctx context.Context, trials []*trial, n int) (int, error) {
 	c.logf("GENERATOR", "Trying to sample '%d' jobs from the hyperparameter space", n)
+	if err := c.withMetrics(ctx, trials); err != nil {
+		return 0, err
+	}
 	history := make([]trialRecord, 0, len(c.priors)+len(trials))
 	for _, t := range c.priors {
 		history = append(history, t.record(c.s.PrimaryMetric.Goal))

@@ -90,6 +90,9 @@ func (c *controller) applyPolicy(ctx context.Context, trials []*trial) error {
 	if c.s.Policy.Name() == noTerminationName || c.stopping != "" {
 		return nil
 	}
+	if err := c.withMetrics(ctx, trials); err != nil {
+		return err
+	}
 	all := append(progress(c.priors), progress(trials)...)
 	for n, reason := range c.term.stop(all, c.s.PrimaryMetric.Goal, c.s.MaxConcurrentRuns) {
 		if n < 0 || c.stopped[n] {

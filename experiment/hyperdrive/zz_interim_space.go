@@ -90,6 +90,28 @@ func (x interimSampler) next(history []trialRecord, _ PrimaryMetricGoal, n int) 
 		_ = json.Unmarshal(b, &decoded)
 		out = append(out, decoded)
 	}
+	// Random draws miss the last few unseen configurations: enumerate them.
+	var walk func(i int, c map[string]any)
+	walk = func(i int, c map[string]any) {
+		if len(out) >= n {
+			return
+		}
+		if i == len(keys) {
+			b, _ := json.Marshal(c)
+			if !seen[string(b)] {
+				seen[string(b)] = true
+				var decoded map[string]any
+				_ = json.Unmarshal(b, &decoded)
+				out = append(out, decoded)
+			}
+			return
+		}
+		for _, v := range x.s.space[keys[i]].args[0].([]any) {
+			c[keys[i]] = v
+			walk(i+1, c)
+		}
+	}
+	walk(0, map[string]any{})
 	return out, nil
 }
 
