@@ -17,6 +17,9 @@ import (
 // process), applies the policy and checks the deadline; children's ends wake it at once.
 const pollInterval = 250 * time.Millisecond
 
+// minute is the unit of max_duration_minutes (a variable so that a test can shorten it).
+var minute = time.Minute
+
 // Reasons recorded on children the controller stops.
 const (
 	orphanReason   = "The SDK process that launched this child run ended before the launch was recorded; the run never started."
@@ -172,7 +175,7 @@ func (c *controller) step(ctx context.Context) (bool, error) {
 		switch {
 		case parent.Status == string(experiment.StatusCancelRequested):
 			c.stopping = canceledByParent
-		case time.Now().After(parent.StartedAt.Add(time.Duration(min(c.s.MaxDurationMinutes, MaxDurationMinutes)) * time.Minute)):
+		case time.Now().After(parent.StartedAt.Add(time.Duration(min(c.s.MaxDurationMinutes, MaxDurationMinutes)) * minute)):
 			c.stopping = deadlineReason
 		}
 		if c.stopping != "" {
@@ -194,7 +197,9 @@ func (c *controller) step(ctx context.Context) (bool, error) {
 			if !launching {
 				active++
 			}
-			if c.stopping != "" && !c.stopped[t.Number] {
+			// One being launched is canceled once its launch is recorded (canceling it
+			// mid-launch would race the launch).
+			if c.stopping != "" && !launching && !c.stopped[t.Number] {
 				if err := c.cancelChild(ctx, t.Number, c.stopping); err != nil {
 					return false, err
 				}

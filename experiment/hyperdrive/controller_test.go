@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -47,6 +48,7 @@ func submitByNumber(t *testing.T, name, script string, total, concurrent int, go
 	cfg.PrimaryMetricName, cfg.PrimaryMetricGoal, cfg.Policy = "loss", goal, policy
 	hd, err := Submit(context.Background(), exp, cfg, &SubmitOptions{Targets: []compute.ComputeTarget{fastLocal(t, ws)}})
 	require.NoError(t, err)
+	t.Cleanup(func() { stopSweep(hd) })
 	return hd, exp
 }
 
@@ -146,4 +148,35 @@ func TestEveryChildFailedFailsTheSweep(t *testing.T) {
 	assert.Equal(t, experiment.StatusFailed, details.Status)
 	_, err = hd.BestRunByPrimaryMetric(ctx, &BestRunOptions{ExcludeFailed: true})
 	assert.True(t, errors.Is(err, ErrNoBestRun), "%v", err)
+}
+
+func TestMaxDurationCancelsTheRunningChildren(t *testing.T) {
+	ctx := context.Background()
+	saved := minute
+	minute = 100 * time.Microsecond // the default 10080 minutes last about a second
+	t.Cleanup(func() { minute = saved })
+	hd, _ := submitByNumber(t, "deadline", byNumberScript("loss", []float64{1, 2, 3, 4}, []int{0, 0, 0, 0}, []bool{true, true, true, true}), 4, 2, Minimize, nil)
+	var out testenv.Watch
+	details, err := hd.WaitForCompletion(ctx, &WaitOptions{ShowOutput: &out})
+	require.NoError(t, err, out.String())
+	assert.Equal(t, experiment.StatusCompleted, details.Status, "a sweep that reached its duration completes")
+	assert.Contains(t, out.String(), deadlineReason)
+	statuses := childStatuses(t, hd)
+	assert.Len(t, statuses, 2, "nothing is launched after the deadline: %v", statuses)
+	for id, st := range statuses {
+		assert.Equal(t, experiment.StatusCanceled, st, id)
+	}
+}
+
+// stopSweep cancels a sweep a failed test left running, so that its scripts do not outlive
+// the test.
+func stopSweep(hd *HyperDriveRun) {
+	ctx, cancel := context.WithTimeout(context.Background(), testenv.Patience)
+	defer cancel()
+	if st, err := hd.Run.Status(ctx); err != nil || st.Terminal() {
+		return
+	}
+	_ = hd.Cancel(ctx)
+	no := false
+	_, _ = hd.WaitForCompletion(ctx, &WaitOptions{RaiseOnError: &no})
 }
