@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/amlgo/amlgo/compute"
 	"github.com/amlgo/amlgo/experiment"
 	"github.com/amlgo/amlgo/internal/testenv"
 	"github.com/amlgo/amlgo/runconfig"
@@ -119,3 +120,63 @@ func waitForFile(t *testing.T, path string) {
 
 // pyQuote is s as a Python string literal.
 func pyQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// slowStart is a target whose Start waits for a signal before starting the job.
+type slowStart struct {
+	compute.ComputeTarget
+	starting, proceed chan struct{}
+}
+
+func (s *slowStart) Start(ctx context.Context, job *compute.Job) (compute.Execution, error) {
+	close(s.starting)
+	<-s.proceed
+	return s.ComputeTarget.Start(ctx, job)
+}
+
+// TestCancelWhileTheTargetStarts cancels a run while its target is starting it: the run stays
+// Canceled (Submit does not overwrite it) and its script is stopped.
+func TestCancelWhileTheTargetStarts(t *testing.T) {
+	ctx := context.Background()
+	ws := openWorkspace(t)
+	exp, err := experiment.New(ws, "cancel-while-starting")
+	require.NoError(t, err)
+	src := sourceDir(t, map[string]string{"s.py": "import time\ntime.sleep(600)\n"})
+	target := &slowStart{ComputeTarget: fastLocal(t, ws), starting: make(chan struct{}), proceed: make(chan struct{})}
+	type result struct {
+		run *experiment.Run
+		err error
+	}
+	submitted := make(chan result, 1)
+	go func() {
+		r, err := exp.Submit(ctx, runconfigFor(src, userManaged(t)), &experiment.SubmitOptions{RunID: "starting_1", Target: target})
+		submitted <- result{r, err}
+	}()
+	<-target.starting
+	run, err := experiment.GetRun(ctx, ws, "starting_1")
+	require.NoError(t, err)
+	require.NoError(t, run.CancelWithReason(ctx, "Canceled while starting."))
+	close(target.proceed)
+	res := <-submitted
+	require.NoError(t, res.err)
+	var e *experiment.RunError
+	wctx, cancel := context.WithTimeout(ctx, testenv.Patience)
+	defer cancel()
+	_, err = res.run.WaitForCompletion(wctx, nil)
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, experiment.StatusCanceled, e.Status)
+	assert.Equal(t, "Canceled while starting.", e.Message)
+	wd := filepath.Join(ws.RunsDir(), "starting_1", "wd")
+	require.Eventually(t, func() bool { return len(processesIn(wd)) == 0 }, testenv.Patience, 20*time.Millisecond, "the script goes on: %v", processesIn(wd))
+}
+
+// processesIn lists the pids of the processes whose working directory is dir.
+func processesIn(dir string) []string {
+	var pids []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && cwd == dir {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
+}

@@ -177,14 +177,23 @@ func (e *Experiment) submit(ctx context.Context, src runconfig.ScriptRunConfig, 
 	if err != nil {
 		return run.notStarted(ctx, err)
 	}
+	canceled := false
 	if err := e.st.UpdateRun(ctx, rec.ID, func(r *store.Run) error {
 		r.ExecState = exec.State()
+		// Canceled while the target started it (Cancel found no execution to stop): the
+		// record stays Canceled and the execution is stopped below.
+		canceled = Status(r.Status).Terminal()
+		if !canceled {
+			r.Status = string(StatusStarting)
+		}
 		return nil
 	}); err != nil {
 		return nil, errorf("experiment: recording the run's execution: %w", err)
 	}
-	if err := e.st.SetStatus(ctx, rec.ID, string(StatusStarting), time.Now().UTC()); err != nil {
-		return nil, errorf("experiment: %w", err)
+	if canceled {
+		if err := exec.Cancel(ctx); err != nil {
+			return nil, errorf("experiment: stopping run %s, canceled while it started: %w", rec.ID, err)
+		}
 	}
 	run.exec = exec
 	run.target = target
