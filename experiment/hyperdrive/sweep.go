@@ -20,9 +20,21 @@ import (
 // ErrNotHyperDrive means a run is not a sweep's parent run.
 var ErrNotHyperDrive = errors.New("hyperdrive: not a HyperDrive run")
 
-// HyperDriveRun is a sweep's parent run (azureml's HyperDriveRun): an ordinary run of type
-// "hyperdrive" (the embedded *experiment.Run gives its id, status, tags, properties and
-// files) whose children <id>_<n> are the sweep's trials.
+// HyperDriveRun is a sweep's parent run (azureml's HyperDriveRun): an interactive run of type
+// "hyperdrive" with the id HD_<uuid4> (the embedded *experiment.Run gives its status, tags,
+// properties and files) whose children <id>_<n>, n = 0, 1, …, are the sweep's trials:
+// ordinary script runs on the sweep's targets, with their own logs, metrics and outputs.
+//
+// The parent carries azureml's tags (generator_config, policy_config, primary_metric_config,
+// platform_config, max_total_jobs, max_concurrent_jobs, max_duration_minutes, and
+// <id>_<n> = each child's hyperparameters as JSON) and properties (resume_from,
+// resume_child_runs, platform), so that azureml's HyperDriveConfig could be rebuilt from it;
+// its file azureml-logs/hyperdrive.txt is the sweep's log in azureml's record format.
+//
+// Its final status, azureml's being unpublished: Canceled when the sweep was canceled;
+// Failed when every child failed (or a child could not be launched at all); otherwise
+// Completed — a sweep that reached max_duration_minutes included. A child stopped by the
+// policy, the deadline or the cancel ends Canceled, with the reason as its error message.
 type HyperDriveRun struct {
 	*experiment.Run
 
