@@ -67,3 +67,21 @@ func TestResumeFromWarmStarts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, second.ID(), own.ParentID())
 }
+
+// TestIncompleteSweepEndsFailed resumes a parent whose Submit died before the sweep's
+// configuration was recorded: it ends Failed, saying so, instead of staying Running.
+func TestIncompleteSweepEndsFailed(t *testing.T) {
+	ctx := context.Background()
+	ws := openWorkspace(t, filepath.Join(t.TempDir(), "ws"))
+	exp, err := experiment.New(ws, "incomplete")
+	require.NoError(t, err)
+	parent, err := exp.StartRun(ctx, &experiment.StartRunOptions{RunID: "HD_incomplete", RunType: RunType, Tags: map[string]string{tagGenerator: "{}"}})
+	require.NoError(t, err)
+	hd, err := GetRun(ctx, ws, parent.ID())
+	require.NoError(t, err)
+	_, err = hd.WaitForCompletion(ctx, nil)
+	var re *experiment.RunError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, experiment.StatusFailed, re.Status)
+	assert.Contains(t, re.Message, notRecordedReason)
+}
