@@ -47,7 +47,7 @@ func TestDSVMCheck(t *testing.T) {
 // instead.
 func TestNotImplementedSaysWhatToDo(t *testing.T) {
 	ctx := context.Background()
-	for _, tgt := range []ComputeTarget{&ContainerInstance{}, &HDInsight{name: "hdi"}} {
+	for _, tgt := range []ComputeTarget{&HDInsight{name: "hdi"}} {
 		_, err := tgt.Start(ctx, &Job{})
 		assert.ErrorIs(t, err, ErrUnsupported)
 		assert.Regexp(t, `is not implemented yet; (run the script on "local" or on a VM target \(compute\.AttachRemote\) meanwhile|run Spark scripts on the cluster with spark-submit yourself, or use framework Python on "local" or a VM target with the pyspark package)`, err.Error())
