@@ -73,4 +73,14 @@
 // applies the policy to their metric histories, and records the parent's tags and properties as
 // azureml does, so that the next WaitForCompletion on the parent, in any process, resumes the
 // sweep with no trial lost or run twice.
+//
+// Submit drives the sweep from this process. Each batch of configurations is recorded on the
+// parent (its tags <parent>_<n>) before any of them is launched, and a lock in the workspace
+// store (an flock the kernel releases when its holder dies) lets one process at a time drive a
+// sweep: WaitForCompletion in another process takes the lock when it is free and resumes the
+// sweep, and otherwise follows it. Beyond azureml, sweeps run on local and SSH VMs, and
+// Config.Targets spreads one sweep over several targets (each child goes to the target with the
+// fewest running children). The parent ends Canceled when it was canceled, Failed when every
+// child failed (or a child could not be launched), and Completed otherwise, a sweep that
+// reached its maximum duration included.
 package hyperdrive
