@@ -2,12 +2,15 @@ package compute
 
 import (
 	"context"
+	"io"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/amlgo/amlgo/runconfig"
+	"github.com/amlgo/amlgo/snapshot"
 )
 
 // TestDSVMCheck: what a VM target refuses and runs differs from the local target: MPI runs
@@ -43,13 +46,15 @@ func TestDSVMCheck(t *testing.T) {
 	assert.ErrorContains(t, err, "dataReferences (a, b) are not supported on VM target \"vm\" yet: amlgo does not mount or download datastore paths; remove them and pass the data's path on the VM as an argument")
 }
 
-// TestNotImplementedSaysWhatToDo: the targets amlgo cannot run jobs on yet say what to do
-// instead.
-func TestNotImplementedSaysWhatToDo(t *testing.T) {
-	ctx := context.Background()
-	for _, tgt := range []ComputeTarget{&ContainerInstance{}} {
-		_, err := tgt.Start(ctx, &Job{})
-		assert.ErrorIs(t, err, ErrUnsupported)
-		assert.Regexp(t, `is not implemented yet; run the script on "local" or on a VM target \(compute\.AttachRemote\) meanwhile`, err.Error())
-	}
+// TestHDInsightRunsPySparkOnly: an HDInsight target refuses another framework, saying what to
+// do instead, before it connects anywhere.
+func TestHDInsightRunsPySparkOnly(t *testing.T) {
+	rc := runconfig.New()
+	rc.Script = "train.py"
+	job := &Job{RunID: "r1", RunConfig: rc, Snapshot: &snapshot.Snapshot{},
+		OpenFile: func(snapshot.File) (io.ReadCloser, error) { return nil, os.ErrNotExist }}
+	_, err := (&HDInsight{name: "hdi"}).Start(context.Background(), job)
+	assert.ErrorIs(t, err, ErrUnsupported)
+	assert.EqualError(t, err, `compute: framework Python is not supported on HDInsight target "hdi": an HDInsight cluster runs PySpark jobs `+
+		`(spark-submit to YARN); set framework PySpark, or run the script on "local" or a VM target`)
 }

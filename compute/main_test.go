@@ -32,8 +32,10 @@ func TestMain(m *testing.M) {
 
 // helperMain is a second SDK process on the emulated service. Mode "submit-and-wait" opens the
 // workspace $HELPER_WS_ID (fake ARM at $HELPER_ARM_URL, certificate in $HELPER_ARM_CERT, local
-// directory $HELPER_WS_DIR), submits $HELPER_SRC/s.py to cluster cpu-cluster in image
-// $HELPER_IMAGE, prints the run id and streams the run to stderr until it is killed.
+// directory $HELPER_WS_DIR), submits $HELPER_SRC/s.py to $HELPER_TARGET (default the cluster
+// cpu-cluster) in image $HELPER_IMAGE (from $HELPER_REGISTRY with $HELPER_REGISTRY_USER and
+// $HELPER_REGISTRY_PASSWORD on containerinstance), prints the run id and streams the run to
+// stderr until it is killed.
 func helperMain(mode string) error {
 	if mode != "submit-and-wait" {
 		return fmt.Errorf("unknown mode %q", mode)
@@ -56,7 +58,11 @@ func helperMain(mode string) error {
 		return err
 	}
 	defer ws.Close()
-	target, err := compute.Get(ctx, ws, "cpu-cluster")
+	name := os.Getenv("HELPER_TARGET")
+	if name == "" {
+		name = "cpu-cluster"
+	}
+	target, err := compute.Get(ctx, ws, name)
 	if err != nil {
 		return err
 	}
@@ -65,8 +71,13 @@ func helperMain(mode string) error {
 		return err
 	}
 	rc := runconfig.New()
-	rc.Target = "cpu-cluster"
+	rc.Target = name
 	rc.Environment.Docker.BaseImage = os.Getenv("HELPER_IMAGE")
+	if name == "containerinstance" {
+		rc.Environment.Docker.Enabled = true
+		rc.Environment.Docker.BaseImageRegistry = runconfig.ContainerRegistry{Address: os.Getenv("HELPER_REGISTRY"),
+			Username: os.Getenv("HELPER_REGISTRY_USER"), Password: runconfig.Secret(os.Getenv("HELPER_REGISTRY_PASSWORD"))}
+	}
 	rc.Environment.Python.UserManagedDependencies = true
 	rc.Environment.Python.InterpreterPath = "python3"
 	run, err := exp.Submit(ctx, runconfig.ScriptRunConfig{SourceDirectory: os.Getenv("HELPER_SRC"), Script: "s.py", RunConfig: rc},

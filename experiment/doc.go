@@ -5,4 +5,9 @@
 //
 // Runs outlive the process that submitted them: GetRun in any process that opens the workspace
 // returns the run, and WaitForCompletion there picks up its log and metrics from the start.
+//
+// Experiment.StartRun records an interactive run instead (azureml's start_logging): a run that
+// the program drives itself, with nothing executed on a target, such as a hyperparameter
+// sweep's parent (package experiment/hyperdrive), whose children it submits with
+// Run.SubmitChild.
 package experiment

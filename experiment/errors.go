@@ -18,6 +18,10 @@ var (
 	ErrInvalidConfig = errors.New("experiment: invalid run configuration")
 	// ErrNotFinished means an operation needs a run that has ended.
 	ErrNotFinished = errors.New("experiment: run has not finished")
+	// ErrRunExists means a run with the id asked for exists already.
+	ErrRunExists = errors.New("experiment: a run with this id exists")
+	// ErrNotInteractive means an operation needs an interactive run (Experiment.StartRun).
+	ErrNotInteractive = errors.New("experiment: not an interactive run")
 )
 
 // RunError is returned by WaitForCompletion for a run that ended Failed (or Canceled), and by

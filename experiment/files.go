@@ -124,3 +124,20 @@ func writeBlob(st *store.Store, sha, dest string) error {
 	}
 	return nil
 }
+
+// UploadFile stores the file at localPath as the run's file called name (azureml's
+// Run.upload_file), replacing a file of that name. name is slash-separated and relative, e.g.
+// "outputs/model.pkl" or "azureml-logs/hyperdrive.txt".
+func (r *Run) UploadFile(ctx context.Context, name, localPath string) error {
+	if name == "" || path.IsAbs(name) || !filepath.IsLocal(filepath.FromSlash(name)) {
+		return fmt.Errorf("experiment: run %s: file name %q must be a relative path inside the run", r.id, name)
+	}
+	sha, size, err := r.st.PutBlobFile(ctx, localPath)
+	if err != nil {
+		return errorf("experiment: uploading %s to run %s: %w", localPath, r.id, err)
+	}
+	if err := r.st.AddArtifacts(ctx, r.id, []store.Artifact{{RunID: r.id, Name: path.Clean(name), SHA256: sha, Size: size}}); err != nil {
+		return errorf("experiment: uploading %s to run %s: %w", name, r.id, err)
+	}
+	return nil
+}

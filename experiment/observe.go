@@ -46,9 +46,15 @@ func (o *observer) step(ctx context.Context) (*compute.Observation, bool, error)
 	if err != nil {
 		return nil, false, err
 	}
+	if o.exec == nil && len(rec.ExecState) > 0 {
+		// Launched since this observer was made (by another process still in Submit).
+		if o.exec, err = o.r.execution(ctx); err != nil {
+			return nil, false, err
+		}
+	}
 	if o.exec == nil {
 		o.done = Status(rec.Status).Terminal()
-		if !o.done {
+		if !o.done && !rec.Interactive {
 			// Recorded but never launched (the submitting process died before Start returned).
 			if time.Since(rec.CreatedAt) > 5*time.Minute {
 				err := o.r.finish(ctx, StatusFailed, "The run was never started: the submitting process ended before launching it.", nil, "SystemError")
@@ -143,6 +149,11 @@ func (o *observer) finalize(ctx context.Context, obs *compute.Observation) error
 	status, reason, code := Status(obs.Status), obs.Reason, "UserError"
 	if obs.SystemError {
 		code = "SystemError"
+	}
+	if status == StatusCanceled {
+		if props, err := r.st.Properties(ctx, r.id); err == nil && props[cancelReasonProperty] != "" {
+			reason = props[cancelReasonProperty]
+		}
 	}
 	if status == StatusCompleted && o.shimStatus == StatusFailed {
 		status, reason = StatusFailed, o.shimError

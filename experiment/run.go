@@ -42,6 +42,9 @@ func (r *Run) Experiment() string { return r.record().Experiment }
 // Target returns the name of the compute target the run was submitted to.
 func (r *Run) Target() string { return r.record().Target }
 
+// Workspace returns the workspace the run is recorded in.
+func (r *Run) Workspace() *workspace.Workspace { return r.ws }
+
 // ParentID returns the parent run's id, or "" for a top-level run.
 func (r *Run) ParentID() string { return r.record().ParentID }
 
@@ -73,7 +76,9 @@ func (r *Run) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return "", err
 	}
-	if Status(rec.Status).Terminal() || rec.ParentID != "" {
+	// Interactive runs change status only when their program says so; a script's own child
+	// runs (no execution of their own) are ended by their parent's observer.
+	if Status(rec.Status).Terminal() || rec.Interactive || rec.ParentID != "" && len(rec.ExecState) == 0 {
 		return Status(rec.Status), nil
 	}
 	obs, err := r.newObserver(ctx)
@@ -127,8 +132,23 @@ func (r *Run) execution(ctx context.Context) (compute.Execution, error) {
 // Cancel cancels the run: the script's process group gets SIGTERM and, after the target's grace
 // period, SIGKILL. Cancel returns once the request is delivered and recorded
 // (CancelRequested); WaitForCompletion then ends with Canceled. Canceling an ended run does
-// nothing.
+// nothing. For an interactive run (Experiment.StartRun) Cancel records CancelRequested only:
+// the program driving the run ends it.
 func (r *Run) Cancel(ctx context.Context) error {
+	return r.cancel(ctx, "")
+}
+
+// cancelReasonProperty is the run property holding the reason given to CancelWithReason.
+const cancelReasonProperty = "amlgo.cancelReason"
+
+// CancelWithReason is Cancel, with reason recorded as the message of the canceled run's error
+// details (instead of the target's), e.g. why an early-termination policy stopped it. The
+// first reason given to a run is kept.
+func (r *Run) CancelWithReason(ctx context.Context, reason string) error {
+	return r.cancel(ctx, reason)
+}
+
+func (r *Run) cancel(ctx context.Context, reason string) error {
 	rec, err := r.refresh(ctx)
 	if err != nil {
 		return err
@@ -136,12 +156,23 @@ func (r *Run) Cancel(ctx context.Context) error {
 	if Status(rec.Status).Terminal() {
 		return nil
 	}
+	if reason != "" {
+		if err := r.st.AddProperties(ctx, r.id, map[string]string{cancelReasonProperty: reason}); err != nil && !errors.Is(err, store.ErrImmutableProperty) {
+			return errorf("experiment: canceling run %s: %w", r.id, err)
+		}
+	}
+	if rec.Interactive {
+		return r.st.SetStatus(ctx, r.id, string(StatusCancelRequested), time.Now().UTC())
+	}
 	exec, err := r.execution(ctx)
 	if err != nil {
 		return err
 	}
 	if exec == nil {
-		return r.finish(ctx, StatusCanceled, "The run was canceled before it started.", nil, "")
+		if reason == "" {
+			reason = "The run was canceled before it started."
+		}
+		return r.finish(ctx, StatusCanceled, reason, nil, "")
 	}
 	if err := exec.Cancel(ctx); err != nil {
 		return errorf("experiment: canceling run %s: %w", r.id, err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"time"
@@ -37,6 +38,14 @@ type SubmitOptions struct {
 	OnWarning func(msg string)
 	// Logger receives structured debug logs; nil discards them.
 	Logger *slog.Logger
+	// RunID is the new run's id instead of a generated one; a run with that id must not exist
+	// (the error then wraps ErrRunExists). Sweeps use it to name their children <parent>_<n>.
+	RunID string
+	// SnapshotID runs the job on a snapshot recorded earlier (a run's ContentSnapshotId
+	// property) instead of taking a new one of the source directory, which then need not
+	// exist: the children of a sweep share their parent's snapshot, even when a resumed sweep
+	// launches them after the directory changed.
+	SnapshotID string
 }
 
 // Submit validates src, takes a snapshot of its source directory, records a new run and starts it
@@ -57,22 +66,30 @@ type SubmitOptions struct {
 //     the run's id and the control log on the target tell the rest.
 //
 // Settings that are ignored for the run reach SubmitOptions.OnWarning and the control log.
-func (e *Experiment) Submit(ctx context.Context, src runconfig.ScriptRunConfig, opts *SubmitOptions) (_ *Run, err error) {
+func (e *Experiment) Submit(ctx context.Context, src runconfig.ScriptRunConfig, opts *SubmitOptions) (*Run, error) {
+	return e.submit(ctx, src, opts, "")
+}
+
+// SubmitChild submits src as a child run of r (azureml's Run.submit_child): a run of r's
+// experiment whose ParentID is r's id. Everything else is as Experiment.Submit.
+func (r *Run) SubmitChild(ctx context.Context, src runconfig.ScriptRunConfig, opts *SubmitOptions) (*Run, error) {
+	e := &Experiment{ws: r.ws, st: r.st, name: r.Experiment()}
+	return e.submit(ctx, src, opts, r.id)
+}
+
+func (e *Experiment) submit(ctx context.Context, src runconfig.ScriptRunConfig, opts *SubmitOptions, parentID string) (_ *Run, err error) {
 	defer func() { err = errtext.Public(err) }()
 	var o SubmitOptions
 	if opts != nil {
 		o = *opts
 	}
 	log := discardLogger(o.Logger)
-	if err := checkSourceDirectory(src.SourceDirectory); err != nil {
-		return nil, err
+	if o.RunID != "" && !runIDRule.MatchString(o.RunID) {
+		return nil, fmt.Errorf("%w: SubmitOptions.RunID %q: a run id is 1 to 255 letters, digits, '_', '-' and '.', starting with a letter or a digit", ErrInvalidConfig, o.RunID)
 	}
-	if err := src.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
-	}
-	rc, err := src.RunConfiguration()
+	rc, recorded, err := e.checkSource(ctx, src, o.SnapshotID)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+		return nil, err
 	}
 	target := o.Target
 	if target == nil {
@@ -98,9 +115,11 @@ func (e *Experiment) Submit(ctx context.Context, src runconfig.ScriptRunConfig, 
 		}
 	}
 
-	snap, err := e.takeSnapshot(ctx, src.SourceDirectory, &o)
-	if err != nil {
-		return nil, err
+	snap := recorded
+	if snap == nil {
+		if snap, err = e.takeSnapshot(ctx, src.SourceDirectory, &o); err != nil {
+			return nil, err
+		}
 	}
 	// The run definition is stored: registry credentials are masked first.
 	definition, err := json.Marshal(rc.Redacted())
@@ -109,15 +128,22 @@ func (e *Experiment) Submit(ctx context.Context, src runconfig.ScriptRunConfig, 
 	}
 	now := time.Now().UTC()
 	rec := store.Run{
-		ID:         newRunID(e.name, now.Unix()),
+		ID:         o.RunID,
 		Experiment: e.name,
 		Target:     rc.Target,
 		Status:     string(StatusNotStarted),
+		ParentID:   parentID,
 		SnapshotID: snap.ID,
 		CreatedAt:  now,
 		Definition: definition,
+		RunType:    ScriptRunType,
 	}
-	if err := e.st.CreateRun(ctx, rec); err != nil {
+	if rec.ID == "" {
+		rec.ID = newRunID(e.name, now.Unix())
+	}
+	if err := e.st.CreateRun(ctx, rec); errors.Is(err, store.ErrExists) {
+		return nil, fmt.Errorf("%w: %s", ErrRunExists, rec.ID)
+	} else if err != nil {
 		return nil, errorf("experiment: recording the run: %w", err)
 	}
 	run := newRun(e.ws, e.st, rec)
@@ -151,18 +177,65 @@ func (e *Experiment) Submit(ctx context.Context, src runconfig.ScriptRunConfig, 
 	if err != nil {
 		return run.notStarted(ctx, err)
 	}
+	canceled := false
 	if err := e.st.UpdateRun(ctx, rec.ID, func(r *store.Run) error {
 		r.ExecState = exec.State()
+		// Canceled while the target started it (Cancel found no execution to stop): the
+		// record stays Canceled and the execution is stopped below.
+		canceled = Status(r.Status).Terminal()
+		if !canceled {
+			r.Status = string(StatusStarting)
+		}
 		return nil
 	}); err != nil {
 		return nil, errorf("experiment: recording the run's execution: %w", err)
 	}
-	if err := e.st.SetStatus(ctx, rec.ID, string(StatusStarting), time.Now().UTC()); err != nil {
-		return nil, errorf("experiment: %w", err)
+	if canceled {
+		if err := exec.Cancel(ctx); err != nil {
+			return nil, errorf("experiment: stopping run %s, canceled while it started: %w", rec.ID, err)
+		}
 	}
 	run.exec = exec
 	run.target = target
 	return run, nil
+}
+
+// checkSource validates src and returns its run configuration. With snapshotID it also
+// returns that recorded snapshot, which must hold the script; otherwise the source directory
+// must exist and hold it.
+func (e *Experiment) checkSource(ctx context.Context, src runconfig.ScriptRunConfig, snapshotID string) (*runconfig.RunConfiguration, *snapshot.Snapshot, error) {
+	if snapshotID == "" {
+		if err := checkSourceDirectory(src.SourceDirectory); err != nil {
+			return nil, nil, err
+		}
+		if err := src.Validate(); err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+		}
+	}
+	rc, err := src.RunConfiguration()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	if snapshotID == "" {
+		return rc, nil, nil
+	}
+	if err := rc.Validate(""); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	manifest, err := e.st.Snapshot(ctx, snapshotID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, fmt.Errorf("%w: SubmitOptions.SnapshotID %q: the workspace has no such snapshot", ErrInvalidConfig, snapshotID)
+	} else if err != nil {
+		return nil, nil, errorf("experiment: reading snapshot %s: %w", snapshotID, err)
+	}
+	var snap snapshot.Snapshot
+	if err := json.Unmarshal(manifest, &snap); err != nil {
+		return nil, nil, errorf("experiment: snapshot %s: %w", snapshotID, err)
+	}
+	if rc.Script != "" && !slices.ContainsFunc(snap.Files, func(f snapshot.File) bool { return f.Path == path.Clean(filepath.ToSlash(rc.Script)) }) {
+		return nil, nil, fmt.Errorf("%w: script %s is not in snapshot %s", ErrInvalidConfig, rc.Script, snapshotID)
+	}
+	return rc, &snap, nil
 }
 
 func checkSourceDirectory(dir string) error {

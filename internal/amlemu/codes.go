@@ -71,42 +71,6 @@ func (e *Emulator) startPendingUpload(c *armfake.Call) {
 	})
 }
 
-// getDatastore answers Datastores_Get for the artifact store, an AzureBlob datastore on Azurite
-// (its endpoint has a port: clients address it path-style, as Azurite wants).
-func (e *Emulator) getDatastore(c *armfake.Call) {
-	if !strings.EqualFold(c.Params["name"], "workspaceartifactstore") {
-		e.arm.WriteError(c.W, http.StatusNotFound, "UserError", "Datastore "+c.Params["name"]+" not found.")
-		return
-	}
-	scheme, host, _ := strings.Cut(strings.TrimSuffix(e.opts.BlobEndpoint, "/"), "://")
-	host, _, _ = strings.Cut(host, "/")
-	e.arm.WriteJSON(c.W, http.StatusOK, map[string]any{
-		"id":   c.WorkspaceID + "/datastores/workspaceartifactstore",
-		"name": "workspaceartifactstore",
-		"type": "Microsoft.MachineLearningServices/workspaces/datastores",
-		"properties": map[string]any{
-			"datastoreType": "AzureBlob", "accountName": e.opts.AccountName, "containerName": ArtifactContainer,
-			"endpoint": host, "protocol": scheme, "isDefault": false,
-			"credentials": map[string]any{"credentialsType": "AccountKey"},
-		},
-	})
-}
-
-// listDatastoreSecrets answers Datastores_ListSecrets: a read/list SAS of the artifact container.
-func (e *Emulator) listDatastoreSecrets(c *armfake.Call) {
-	if !strings.EqualFold(c.Params["name"], "workspaceartifactstore") {
-		e.arm.WriteError(c.W, http.StatusNotFound, "UserError", "Datastore "+c.Params["name"]+" not found.")
-		return
-	}
-	u, err := e.containerSAS(ArtifactContainer, sas.ContainerPermissions{Read: true, List: true}, time.Hour)
-	if err != nil {
-		e.arm.WriteError(c.W, http.StatusInternalServerError, "InternalServerError", "signing failed")
-		return
-	}
-	_, token, _ := strings.Cut(u, "?")
-	e.arm.WriteJSON(c.W, http.StatusOK, map[string]any{"secretsType": "Sas", "sasToken": token})
-}
-
 func str(v any) string {
 	s, _ := v.(string)
 	return s

@@ -9,7 +9,9 @@
 //   - Jobs: PUT (CommandJob), GET, list, cancel (an LRO), walking the service's status sequence
 //     NotStarted, Queued, Preparing, Running, Finalizing and a terminal state.
 //   - The workspace's discovery document and run history's run details (logFiles: SAS URLs of
-//     the job's log blobs), and the artifact datastore (workspaceartifactstore) with listSecrets.
+//     the job's log blobs), the artifact datastore (workspaceartifactstore, listSecrets: a SAS)
+//     and the default datastore (workspaceblobstore, listSecrets: the account key), both
+//     AzureBlob on Azurite; Datastores_List with isDefault.
 //   - MLflow's REST API under the workspace's tracking URI, proxied to a real MLflow tracking
 //     server (run ids translated: the service's MLflow run id is the job name).
 //

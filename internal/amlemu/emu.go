@@ -82,10 +82,16 @@ func New(arm *armfake.Server, opts Options) (*Emulator, error) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	e := &Emulator{arm: arm, opts: opts, blob: blob, cred: cred, jobs: map[string]*job{}, mlflowRuns: map[string]string{}, ctx: ctx, stop: stop}
-	if _, err := blob.CreateContainer(ctx, ArtifactContainer, nil); err != nil && !strings.Contains(err.Error(), "ContainerAlreadyExists") {
-		stop()
-		return nil, fmt.Errorf("amlemu: creating the artifact container: %w", err)
+	for _, name := range []string{ArtifactContainer, BlobstoreContainer} {
+		if _, err := blob.CreateContainer(ctx, name, nil); err != nil && !strings.Contains(err.Error(), "ContainerAlreadyExists") {
+			stop()
+			return nil, fmt.Errorf("amlemu: creating the container %s: %w", name, err)
+		}
 	}
+	// The account key is served by the default datastore's listSecrets only.
+	arm.Lock()
+	arm.AddSecretLocked(opts.AccountKey)
+	arm.Unlock()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		stop()
@@ -163,6 +169,7 @@ func (e *Emulator) register() {
 	h := e.arm.Handle
 	h(http.MethodGet, ws+"/codes/{name}/versions", APIVersion, nil, e.listCodeVersions)
 	h(http.MethodPost, ws+"/codes/{name}/versions/{version}/startPendingUpload", APIVersion, nil, e.startPendingUpload)
+	h(http.MethodGet, ws+"/datastores", APIVersion, nil, e.listDatastores)
 	h(http.MethodGet, ws+"/datastores/{name}", APIVersion, nil, e.getDatastore)
 	h(http.MethodPost, ws+"/datastores/{name}/listSecrets", APIVersion, nil, e.listDatastoreSecrets)
 	h(http.MethodPut, ws+"/jobs/{id}", APIVersion, nil, e.putJob)

@@ -14,3 +14,12 @@ func ExampleStartStack() {
 	fmt.Println(err != nil)
 	// Output: true
 }
+
+// A stack for the containerinstance target reads the Docker test environment (the workspace's
+// registry) before it starts anything.
+func ExampleStartStack_containerInstances() {
+	_, err := amlemu.StartStack(context.Background(), &amlemu.StackOptions{Azurite: "/x/azurite-blob", MLflow: "/x/mlflow",
+		DockerEnv: "/nonexistent/env.json", ContainerInstances: true})
+	fmt.Println(err)
+	// Output: aciemu: the Docker test environment: open /nonexistent/env.json: no such file or directory
+}

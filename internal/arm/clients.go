@@ -15,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/tracing"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerinstance/armcontainerinstance/v2"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerregistry/armcontainerregistry"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/machinelearning/armmachinelearning/v4"
 )
 
@@ -47,6 +48,7 @@ type Clients struct {
 
 	pl   runtime.Pipeline
 	tr   tracing.Tracer
+	opts *ClientOptions
 	cred azcore.TokenCredential
 	tp   policy.Transporter
 	// scope is Resource Manager's token scope (the data plane's run history and MLflow take the
@@ -90,7 +92,22 @@ func NewClients(subscriptionID string, cred azcore.TokenCredential, opts *Client
 		Containers:          aci.NewContainersClient(),
 		pl:                  own.Pipeline(),
 		tr:                  own.Tracer(),
+		opts:                opts.Clone(),
 	}, nil
+}
+
+// Registries returns a Microsoft.ContainerRegistry registries client of subscriptionID (a
+// workspace's registry may live in another subscription), with the clients' credential and
+// options.
+func (c *Clients) Registries(subscriptionID string) (*armcontainerregistry.RegistriesClient, error) {
+	if subscriptionID == "" {
+		subscriptionID = c.SubscriptionID
+	}
+	rc, err := armcontainerregistry.NewRegistriesClient(subscriptionID, c.cred, c.opts.Clone())
+	if err != nil {
+		return nil, fmt.Errorf("arm: %w", err)
+	}
+	return rc, nil
 }
 
 // Begin starts a long-running operation by calling start, which must send the operation's first

@@ -11,6 +11,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+
+	"github.com/amlgo/amlgo/internal/sasredact"
 )
 
 // DefaultConcurrency is the number of requests Upload keeps in flight when
@@ -118,7 +120,7 @@ func Upload(ctx context.Context, containerURL, prefix string, files []File, opts
 		ClientOptions: policy.ClientOptions{Transport: transport, Retry: retry},
 	})
 	if err != nil {
-		return stats, fmt.Errorf("codeasset: container URL %s: %w", redactURL(containerURL), redact(err))
+		return stats, fmt.Errorf("codeasset: container URL %s: %w", sasredact.URL(containerURL), sasredact.Error(err))
 	}
 	u := &uploader{cc: cc, prefix: prefix, stats: stats}
 	if opts != nil {

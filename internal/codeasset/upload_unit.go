@@ -12,6 +12,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
+
+	"github.com/amlgo/amlgo/internal/sasredact"
 )
 
 // do uploads one unit.
@@ -28,7 +30,7 @@ func (u *uploader) do(ctx context.Context, un unit) error {
 	if ctx.Err() != nil {
 		return ctx.Err() // stopped: the caller reports why
 	}
-	return fmt.Errorf("codeasset: uploading %q: %w", un.f.Path, redact(err))
+	return fmt.Errorf("codeasset: uploading %q: %w", un.f.Path, sasredact.Error(err))
 }
 
 // putFile uploads a small file with one request.

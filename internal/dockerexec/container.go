@@ -25,6 +25,8 @@ type ContainerSpec struct {
 	Image string
 	// Cmd is the command (the driver wrapper and the script).
 	Cmd []string
+	// Entrypoint, when not empty, replaces the image's entrypoint (and its default command).
+	Entrypoint []string
 	// Env is the container's environment (NAME=value).
 	Env []string
 	// WorkingDir is the command's working directory.
@@ -45,6 +47,11 @@ type ContainerSpec struct {
 	StopTimeout time.Duration
 	// NetworkMode is the container's network ("" = the engine's default).
 	NetworkMode string
+	// NanoCPUs limits the container's CPU in billionths of a CPU (0 = no limit).
+	NanoCPUs int64
+	// Memory limits the container's memory in bytes, swap included (0 = no limit): a process
+	// that needs more is killed by the kernel (ContainerState.OOMKilled).
+	Memory int64
 }
 
 // CreateContainer creates the container (not started). The container runs under an init
@@ -55,6 +62,7 @@ func (e *Engine) CreateContainer(ctx context.Context, spec ContainerSpec) (strin
 	cfg := &container.Config{
 		Image:       spec.Image,
 		Cmd:         spec.Cmd,
+		Entrypoint:  spec.Entrypoint,
 		Env:         slices.Clone(spec.Env),
 		WorkingDir:  spec.WorkingDir,
 		User:        spec.User,
@@ -67,6 +75,10 @@ func (e *Engine) CreateContainer(ctx context.Context, spec ContainerSpec) (strin
 		ShmSize:     spec.ShmSize,
 		Init:        &init,
 		NetworkMode: container.NetworkMode(spec.NetworkMode),
+	}
+	hc.NanoCPUs = spec.NanoCPUs
+	if spec.Memory > 0 {
+		hc.Memory, hc.MemorySwap = spec.Memory, spec.Memory
 	}
 	gpus := spec.GPUs
 	if err := applyArguments(spec.Arguments, cfg, hc, &gpus); err != nil {
@@ -134,6 +146,8 @@ type ContainerState struct {
 	OOMKilled bool
 	// Error is the engine's error for the container, if any.
 	Error string
+	// StartedAt is when it last started (zero before it starts).
+	StartedAt time.Time
 	// FinishedAt is when it exited (zero while it runs).
 	FinishedAt time.Time
 }
@@ -156,6 +170,9 @@ func (e *Engine) Inspect(ctx context.Context, name string) (*ContainerState, err
 		st.Error = s.Error
 		if t, err := time.Parse(time.RFC3339Nano, s.FinishedAt); err == nil && t.Year() > 1 {
 			st.FinishedAt = t
+		}
+		if t, err := time.Parse(time.RFC3339Nano, s.StartedAt); err == nil && t.Year() > 1 {
+			st.StartedAt = t
 		}
 	}
 	return st, nil
@@ -211,18 +228,7 @@ func (e *Engine) ListRunContainers(ctx context.Context, runID string) ([]string,
 	if runID != "" {
 		label += "=" + runID
 	}
-	res, err := e.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("label", label)})
-	if err != nil {
-		return nil, e.engineError(err)
-	}
-	var names []string
-	for _, c := range res.Items {
-		for _, n := range c.Names {
-			names = append(names, trimSlash(n))
-		}
-	}
-	slices.Sort(names)
-	return names, nil
+	return e.ListLabeled(ctx, label)
 }
 
 func trimSlash(s string) string {

@@ -36,6 +36,12 @@ type Run struct {
 	ExitCode *int
 	// Error holds azureml-style error details; nil when there is none.
 	Error json.RawMessage
+	// RunType is azureml's run type ("azureml.scriptrun", "hyperdrive", …); "" for runs
+	// recorded before run types were.
+	RunType string
+	// Interactive marks a run that the program that created it drives (no execution on a
+	// target): its status changes only when that program says so.
+	Interactive bool
 }
 
 // StatusChange is one entry of a run's status history.
@@ -63,7 +69,7 @@ type RunFilter struct {
 }
 
 const runColumns = `id, experiment, target, status, parent_id, snapshot_id, display_name,
-	created_at, started_at, ended_at, definition, exec_state, exit_code, error`
+	created_at, started_at, ended_at, definition, exec_state, exit_code, error, run_type, interactive`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -72,7 +78,7 @@ func scanRun(sc rowScanner) (Run, error) {
 	var created, started, ended, exitCode sql.NullInt64
 	var def, exec, runErr sql.NullString
 	if err := sc.Scan(&r.ID, &r.Experiment, &r.Target, &r.Status, &r.ParentID, &r.SnapshotID, &r.DisplayName,
-		&created, &started, &ended, &def, &exec, &exitCode, &runErr); err != nil {
+		&created, &started, &ended, &def, &exec, &exitCode, &runErr, &r.RunType, &r.Interactive); err != nil {
 		return Run{}, err
 	}
 	r.CreatedAt, r.StartedAt, r.EndedAt = timeFrom(created), timeFrom(started), timeFrom(ended)
@@ -115,7 +121,7 @@ func runArgs(r Run) ([]any, error) {
 		exitCode = int64(*r.ExitCode)
 	}
 	return []any{r.ID, r.Experiment, r.Target, r.Status, r.ParentID, r.SnapshotID, r.DisplayName,
-		timeArg(r.CreatedAt), timeArg(r.StartedAt), timeArg(r.EndedAt), def, exec, exitCode, runErr}, nil
+		timeArg(r.CreatedAt), timeArg(r.StartedAt), timeArg(r.EndedAt), def, exec, exitCode, runErr, r.RunType, r.Interactive}, nil
 }
 
 // CreateRun records a new run. An empty Status means NotStarted and a zero
@@ -142,7 +148,7 @@ func (s *Store) CreateRun(ctx context.Context, r Run) error {
 		if _, err := ensureExperiment(ctx, tx, r.Experiment); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO runs (`+runColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO runs (`+runColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
 			return fmt.Errorf("store: create run %s: %w", r.ID, err)
 		}
 		return appendStatus(ctx, tx, r.ID, r.Status, r.CreatedAt)
@@ -198,10 +204,11 @@ func (s *Store) UpdateRun(ctx context.Context, id string, fn func(*Run) error) e
 		}
 		set := make([]any, 0, len(args))
 		set = append(set, args[2:7]...) // target .. display_name
-		set = append(set, args[8:]...)  // started_at .. error
+		set = append(set, args[8:]...)  // started_at .. interactive
 		set = append(set, id)
 		if _, err := tx.ExecContext(ctx, `UPDATE runs SET target = ?, status = ?, parent_id = ?, snapshot_id = ?,
-			display_name = ?, started_at = ?, ended_at = ?, definition = ?, exec_state = ?, exit_code = ?, error = ?
+			display_name = ?, started_at = ?, ended_at = ?, definition = ?, exec_state = ?, exit_code = ?, error = ?,
+			run_type = ?, interactive = ?
 			WHERE id = ?`, set...); err != nil {
 			return fmt.Errorf("store: update run %s: %w", id, err)
 		}

@@ -112,6 +112,13 @@ var migrations = []migration{
 			)`,
 		},
 	},
+	{
+		name: "run types and interactive runs",
+		steps: []string{
+			`ALTER TABLE runs ADD COLUMN run_type TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE runs ADD COLUMN interactive INTEGER NOT NULL DEFAULT 0`,
+		},
+	},
 }
 
 // SchemaVersion is the schema version this package creates and understands.

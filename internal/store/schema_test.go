@@ -34,7 +34,11 @@ func TestMigrateFromVersion1(t *testing.T) {
 	s, err := openAt(old, migrations[:1])
 	require.NoError(t, err)
 	assert.Equal(t, 1, schemaVersionOf(t, s))
-	require.NoError(t, s.CreateRun(ctx, Run{ID: "r1", Experiment: "e", Status: "Running"}))
+	// Written with version 1's columns: this package's Run has gained columns since.
+	_, err = s.db.Exec(`INSERT INTO experiments (name, created_at) VALUES ('e', 1)`)
+	require.NoError(t, err)
+	_, err = s.db.Exec(`INSERT INTO runs (id, experiment, status, created_at) VALUES ('r1', 'e', 'Running', 1)`)
+	require.NoError(t, err)
 	require.NoError(t, s.SetTags(ctx, "r1", map[string]string{"k": "v"}))
 	var n int
 	require.NoError(t, s.db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'models'`).Scan(&n))
@@ -48,6 +52,8 @@ func TestMigrateFromVersion1(t *testing.T) {
 	r, err := s.GetRun(ctx, "r1")
 	require.NoError(t, err)
 	assert.Equal(t, "Running", r.Status)
+	assert.Equal(t, "", r.RunType, "runs recorded before run types have none")
+	assert.False(t, r.Interactive)
 	tags, err := s.Tags(ctx, "r1")
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"k": "v"}, tags)

@@ -38,6 +38,9 @@ type HandleOptions struct {
 	NoAuth bool
 	// AnyAPIVersion accepts any (or no) api-version: data-plane operations have none.
 	AnyAPIVersion bool
+	// Unlocked runs the handler without the server's lock, so that it may block (on a Docker
+	// engine, say); it must then use the exported methods, not the Locked ones.
+	Unlocked bool
 }
 
 // extra is an operation added with Handle.
@@ -50,8 +53,9 @@ type extra struct {
 // Handle adds an operation (an emulator's: jobs, code uploads, run history) to the server,
 // served like the built-in ones: the pattern's literal segments match without regard to case, a
 // pattern under {workspaceName} answers 404 for a missing workspace, and the api-version must be
-// apiVersion unless opts says otherwise. fn runs with the server's lock held: it must not call
-// the server's exported methods (use the Locked variants) nor block. opts may be nil.
+// apiVersion unless opts says otherwise. fn runs with the server's lock held (unless
+// opts.Unlocked): it must not call the server's exported methods (use the Locked variants) nor
+// block. opts may be nil.
 func (s *Server) Handle(method, pattern, apiVersion string, opts *HandleOptions, fn func(*Call)) {
 	var o HandleOptions
 	if opts != nil {
@@ -161,3 +165,26 @@ func RemoteOptions(url string, certPEM []byte) (*azarm.ClientOptions, error) {
 
 // Credential is the fake's credential, for RemoteOptions' clients.
 func Credential() azcore.TokenCredential { return credential{} }
+
+// AddSecretLocked records a secret an emulated operation received (a secureValue, a registry
+// password): from then on any response written with WriteJSON that contains it fails the test.
+// The lock must be held.
+func (s *Server) AddSecretLocked(secret string) {
+	if secret != "" {
+		s.secrets = append(s.secrets, secret)
+	}
+}
+
+// WriteSecretJSON writes v as the response without the secret check: for the few operations
+// whose answer is a secret (listCredentials, listSecrets).
+func (s *Server) WriteSecretJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.t.Errorf("armfake: encoding response: %v", err)
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

@@ -145,6 +145,11 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, body []byte) {
 		c.wsBody = b
 	}
 	if ext != nil {
+		if ext.opts.Unlocked {
+			// serve holds the lock and releases it when the handler returns.
+			s.mu.Unlock()
+			defer s.mu.Lock()
+		}
 		ext.fn(&Call{W: w, R: r, Body: body, Params: params, WorkspaceID: c.wsID, Workspace: c.wsBody})
 		return
 	}

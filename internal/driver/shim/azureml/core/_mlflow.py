@@ -43,12 +43,9 @@ import sys
 import threading
 import time
 
-try:  # Python 3
-    from urllib.error import HTTPError, URLError
-    from urllib.parse import urlsplit
-    from urllib.request import Request, urlopen
-except ImportError:  # pragma: no cover
-    raise
+from urllib.parse import urlsplit
+# urllib.request (with http.client, ssl and email) is imported by _post, when a record is first
+# sent: a run that logs to no MLflow server does not pay for it at start.
 
 _FLUSH_AT = 1000          # pending values that wake the sender at once
 _MAX_PENDING = 100000     # beyond: the logging call sends itself, or (server down) drops
@@ -395,6 +392,8 @@ class Forwarder(object):
 
     def _post(self, endpoint, body, deadline):
         """(status or None, error_code, message, retry_after seconds or None)."""
+        from urllib.error import HTTPError, URLError
+        from urllib.request import Request, urlopen
         data = json.dumps(body, allow_nan=False, separators=(",", ":")).encode("utf-8")
         req = Request(self.base + "/api/2.0/mlflow/" + endpoint, data=data,
                       headers={"Content-Type": "application/json", "Accept": "application/json"})

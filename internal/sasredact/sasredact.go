@@ -1,4 +1,7 @@
-package codeasset
+// Package sasredact keeps SAS tokens out of text and errors: a URL's query (where a SAS token
+// travels) is cut, and a stray signature replaced, while an error chain keeps its meaning for
+// errors.Is and errors.As.
+package sasredact
 
 import (
 	"net/url"
@@ -13,43 +16,43 @@ var (
 	sigParam = regexp.MustCompile(`(?i)\bsig=[^&\s"'<>]*`)
 )
 
-// redactText removes every URL's query (where a SAS token travels) and any stray SAS
+// Text removes every URL's query (where a SAS token travels) and any stray SAS
 // signature from s.
-func redactText(s string) string {
+func Text(s string) string {
 	s = urlQuery.ReplaceAllString(s, "$1")
 	return sigParam.ReplaceAllString(s, "sig=REDACTED")
 }
 
-// redactURL returns u without its query, for error messages.
-func redactURL(u string) string {
+// URL returns u without its query, for error messages.
+func URL(u string) string {
 	if p, err := url.Parse(u); err == nil {
 		p.RawQuery, p.ForceQuery, p.User = "", false, nil
 		return p.String()
 	}
-	return redactText(u)
+	return Text(u)
 }
 
-// redact returns err unchanged when no error in its chain carries a SAS token in its text, and
+// Error returns err unchanged when no error in its chain carries a SAS token in its text, and
 // otherwise an equivalent chain without the tokens: a *url.Error (what net/http returns, with
 // the full request URL) is copied with its URL cut at the query, other errors whose text needs
 // it are replaced by their redacted text, still unwrapping to their (redacted) causes, so that
 // errors.Is(err, context.Canceled) and errors.As(err, **azcore.ResponseError) keep working.
-func redact(err error) error {
+func Error(err error) error {
 	if err == nil || !needsRedaction(err) {
 		return err
 	}
 	if ue, ok := err.(*url.Error); ok {
-		return &url.Error{Op: ue.Op, URL: redactURL(ue.URL), Err: redact(ue.Err)}
+		return &url.Error{Op: ue.Op, URL: URL(ue.URL), Err: Error(ue.Err)}
 	}
-	r := &redactedError{msg: redactText(err.Error())}
+	r := &redactedError{msg: Text(err.Error())}
 	switch u := err.(type) {
 	case interface{ Unwrap() error }:
 		if c := u.Unwrap(); c != nil {
-			r.causes = []error{redact(c)}
+			r.causes = []error{Error(c)}
 		}
 	case interface{ Unwrap() []error }:
 		for _, c := range u.Unwrap() {
-			r.causes = append(r.causes, redact(c))
+			r.causes = append(r.causes, Error(c))
 		}
 	}
 	return r
@@ -60,7 +63,7 @@ func needsRedaction(err error) bool {
 	if err == nil {
 		return false
 	}
-	if msg := err.Error(); redactText(msg) != msg {
+	if msg := err.Error(); Text(msg) != msg {
 		return true
 	}
 	if _, ok := err.(*azcore.ResponseError); ok {

@@ -1,4 +1,4 @@
-package codeasset
+package sasredact
 
 import (
 	"context"
@@ -15,7 +15,7 @@ const secretURL = "https://acct.blob.core.windows.net/c/code/a.py?sv=2025-01-05&
 
 func TestRedactURLError(t *testing.T) {
 	inner := &url.Error{Op: "Put", URL: secretURL, Err: context.DeadlineExceeded}
-	err := redact(fmt.Errorf("retry: %w", inner))
+	err := Error(fmt.Errorf("retry: %w", inner))
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "S3cr3t")
 	assert.NotContains(t, err.Error(), "sp=racwl")
@@ -29,15 +29,15 @@ func TestRedactURLError(t *testing.T) {
 
 func TestRedactKeepsCleanErrorsAndSentinels(t *testing.T) {
 	clean := fmt.Errorf("x: %w", context.Canceled)
-	assert.Same(t, clean, redact(clean))
-	assert.Nil(t, redact(nil))
+	assert.Same(t, clean, Error(clean))
+	assert.Nil(t, Error(nil))
 
-	joined := redact(errors.Join(errors.New("see "+secretURL), context.Canceled))
+	joined := Error(errors.Join(errors.New("see "+secretURL), context.Canceled))
 	assert.NotContains(t, joined.Error(), "S3cr3t")
 	assert.ErrorIs(t, joined, context.Canceled)
 
 	// A signature outside a URL, and a wrapper whose own text hides its cause's.
-	stray := redact(&hiding{errors.New("bad token sig=S3cr3t&se=1")})
+	stray := Error(&hiding{errors.New("bad token sig=S3cr3t&se=1")})
 	assert.Equal(t, "upload failed", stray.Error())
 	causes := stray.(interface{ Unwrap() []error }).Unwrap()
 	require.Len(t, causes, 1)
@@ -50,7 +50,7 @@ func (h *hiding) Error() string { return "upload failed" }
 func (h *hiding) Unwrap() error { return h.err }
 
 func TestRedactURL(t *testing.T) {
-	assert.Equal(t, "https://acct.blob.core.windows.net/c/code/a.py", redactURL(secretURL))
-	assert.Equal(t, "http://x/c", redactURL("http://user:pw@x/c?sig=1"))
-	assert.NotContains(t, redactURL("http://[::1/c?sig=topsecret"), "topsecret")
+	assert.Equal(t, "https://acct.blob.core.windows.net/c/code/a.py", URL(secretURL))
+	assert.Equal(t, "http://x/c", URL("http://user:pw@x/c?sig=1"))
+	assert.NotContains(t, URL("http://[::1/c?sig=topsecret"), "topsecret")
 }

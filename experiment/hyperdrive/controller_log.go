@@ -1,0 +1,94 @@
+package hyperdrive
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/amlgo/amlgo/experiment"
+	"github.com/amlgo/amlgo/workspace"
+)
+
+// LogName is the sweep's log, a file of the parent run (azureml's azureml-logs/hyperdrive.txt).
+const LogName = "azureml-logs/hyperdrive.txt"
+
+// logPath is where the sweep's log is written while the sweep goes on: the parent's run
+// directory in the workspace. When the sweep ends it is stored as the parent's file LogName.
+func logPath(ws *workspace.Workspace, parentID string) string {
+	return filepath.Join(ws.RunsDir(), parentID, filepath.FromSlash(LogName))
+}
+
+// logMu serializes this process's appends, so that records never interleave.
+var logMu sync.Mutex
+
+// appendLog appends one record in azureml's format:
+// <START>[2026-01-02T15:04:05.123456][COMPONENT][LEVEL]message<END>
+func appendLog(ws *workspace.Workspace, parentID, component, level, msg string) error {
+	p := logPath(ws, parentID)
+	logMu.Lock()
+	defer logMu.Unlock()
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return fmt.Errorf("hyperdrive: writing the sweep's log: %w", err)
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("hyperdrive: writing the sweep's log: %w", err)
+	}
+	defer f.Close()
+	rec := fmt.Sprintf("<START>[%s][%s][%s]%s<END>\n", time.Now().UTC().Format("2006-01-02T15:04:05.000000"), component, level, msg)
+	if _, err := f.WriteString(rec); err != nil {
+		return fmt.Errorf("hyperdrive: writing the sweep's log: %w", err)
+	}
+	return nil
+}
+
+// logTail copies the sweep's log to a writer as it grows, whole lines only.
+type logTail struct {
+	path    string
+	w       io.Writer
+	off     int64
+	pending []byte
+}
+
+// poll copies what the log gained since the last call.
+func (t *logTail) poll() {
+	if t.w == nil {
+		return
+	}
+	f, err := os.Open(t.path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if _, err := f.Seek(t.off, io.SeekStart); err != nil {
+		return
+	}
+	b, _ := io.ReadAll(f)
+	t.off += int64(len(b))
+	t.pending = append(t.pending, b...)
+	if i := bytes.LastIndexByte(t.pending, '\n'); i >= 0 {
+		_, _ = t.w.Write(t.pending[:i+1])
+		t.pending = append(t.pending[:0], t.pending[i+1:]...)
+	}
+}
+
+// fromArtifact copies the stored log of an ended sweep, from where the tail is.
+func (t *logTail) fromArtifact(ctx context.Context, h *HyperDriveRun) {
+	if t.w == nil {
+		return
+	}
+	var buf bytes.Buffer
+	if err := h.Run.Logs(ctx, &buf, &experimentLogs); err != nil || int64(buf.Len()) <= t.off {
+		return
+	}
+	_, _ = t.w.Write(buf.Bytes()[t.off:])
+	t.off = int64(buf.Len())
+}
+
+// experimentLogs selects the sweep's log among the parent's files.
+var experimentLogs = experiment.LogsOptions{Name: LogName}
