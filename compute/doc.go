@@ -31,7 +31,12 @@
 //     under the detached driver, a system-managed conda environment shipped to YARN as an
 //     archive, the application master's logs fetched with yarn logs in cluster mode, and cancel
 //     killing the YARN application. On Azure workspaces it is attached, listed and detached.
-//   - ContainerInstance on Azure workspaces (see compute/container_instance.go).
+//   - ContainerInstance, the reserved "containerinstance" target of Azure workspaces: one Azure
+//     Container Instances group per run, created through Resource Manager; the image run as is
+//     or built and pushed to the workspace's registry once per environment hash; the snapshot
+//     uploaded by content to the default datastore and read by the container with a read-only
+//     SAS; logs and metric records read by byte offset from the append blobs the container
+//     writes (internal/containergroup, and the bootstrap in internal/driver).
 //
 // Get and List return targets typed by their computeType, as azureml-core's ComputeTarget does.
 package compute
