@@ -134,7 +134,8 @@ func (s *slowStart) Start(ctx context.Context, job *compute.Job) (compute.Execut
 }
 
 // TestCancelWhileTheTargetStarts cancels a run while its target is starting it: the run stays
-// Canceled (Submit does not overwrite it) and its script is stopped.
+// Canceled (Submit does not overwrite it), its script is stopped, and Submit returns only once
+// the job has stopped.
 func TestCancelWhileTheTargetStarts(t *testing.T) {
 	ctx := context.Background()
 	ws := openWorkspace(t)
@@ -158,6 +159,8 @@ func TestCancelWhileTheTargetStarts(t *testing.T) {
 	close(target.proceed)
 	res := <-submitted
 	require.NoError(t, res.err)
+	_, err = os.Stat(filepath.Join(ws.RunsDir(), "starting_1", "azureml-setup", "exit_code"))
+	require.NoError(t, err, "Submit returns once the canceled job has stopped")
 	var e *experiment.RunError
 	wctx, cancel := context.WithTimeout(ctx, testenv.Patience)
 	defer cancel()

@@ -194,6 +194,11 @@ func (e *Experiment) submit(ctx context.Context, src runconfig.ScriptRunConfig, 
 		if err := exec.Cancel(ctx); err != nil {
 			return nil, errorf("experiment: stopping run %s, canceled while it started: %w", rec.ID, err)
 		}
+		// The record is already final, so nothing would wait for the job to stop: Submit does,
+		// and returns only when nothing of the run is left running.
+		if err := awaitStopped(ctx, exec); err != nil {
+			return nil, errorf("experiment: stopping run %s, canceled while it started: %w", rec.ID, err)
+		}
 	}
 	run.exec = exec
 	run.target = target
@@ -333,4 +338,37 @@ func absPath(p string) string {
 		return a
 	}
 	return p
+}
+
+// stopWait bounds how long Submit waits for a job canceled while it started to stop; the
+// targets' grace periods before SIGKILL are well under it.
+const stopWait = 3 * time.Minute
+
+// awaitStopped observes exec until it reports a final status, discarding its output (the run's
+// record is already final).
+func awaitStopped(ctx context.Context, exec compute.Execution) error {
+	ctx, cancel := context.WithTimeoutCause(ctx, stopWait, fmt.Errorf("the job had not stopped after %s", stopWait))
+	defer cancel()
+	var cursor compute.Cursor
+	for {
+		ob, err := exec.Observe(ctx, cursor)
+		if err != nil {
+			return err
+		}
+		if Status(ob.Status).Terminal() {
+			return nil
+		}
+		cursor = ob.Next
+		wait := ob.PollAfter
+		if wait <= 0 {
+			wait = 50 * time.Millisecond
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return context.Cause(ctx)
+		case <-t.C:
+		}
+	}
 }
