@@ -45,6 +45,7 @@ type controller struct {
 	final     map[string][]float64 // the primary metric of ended children, by child id
 	stopping  string               // why no further child is launched ("" while sampling goes on)
 	exhausted bool
+	lastBest  *bestRow // the last row of the parent's BestChildTable
 }
 
 // event is a child launched or ended.
@@ -79,6 +80,9 @@ func (c *controller) run(ctx context.Context) error {
 	c.final = map[string][]float64{}
 	var err error
 	if c.priors, err = priorTrials(ctx, h.st, c.s.ResumeFrom, c.s.PrimaryMetric.Name); err != nil {
+		return err
+	}
+	if err := c.loadBest(ctx); err != nil {
 		return err
 	}
 	trials, err := c.load(ctx)
@@ -243,6 +247,9 @@ func (c *controller) step(ctx context.Context) (bool, error) {
 func (c *controller) sample(ctx context.Context, trials []*trial, n int) (int, error) {
 	c.logf("GENERATOR", "Trying to sample '%d' jobs from the hyperparameter space", n)
 	if err := c.withMetrics(ctx, trials); err != nil {
+		return 0, err
+	}
+	if err := c.recordBest(ctx, trials, false); err != nil {
 		return 0, err
 	}
 	history := make([]trialRecord, 0, len(c.priors)+len(trials))

@@ -53,6 +53,14 @@ type logTail struct {
 	w       io.Writer
 	off     int64
 	pending []byte
+	err     error // the first error writing to w
+}
+
+// write passes b to w unless a write has failed.
+func (t *logTail) write(b []byte) {
+	if t.err == nil {
+		_, t.err = t.w.Write(b)
+	}
 }
 
 // poll copies what the log gained since the last call.
@@ -72,22 +80,70 @@ func (t *logTail) poll() {
 	t.off += int64(len(b))
 	t.pending = append(t.pending, b...)
 	if i := bytes.LastIndexByte(t.pending, '\n'); i >= 0 {
-		_, _ = t.w.Write(t.pending[:i+1])
+		t.write(t.pending[:i+1])
 		t.pending = append(t.pending[:0], t.pending[i+1:]...)
 	}
 }
 
-// fromArtifact copies the stored log of an ended sweep, from where the tail is.
+// fromArtifact copies the stored log of an ended sweep, from where the tail is. Without it
+// (a sweep whose controller failed before storing it), the rest of the live file is copied.
 func (t *logTail) fromArtifact(ctx context.Context, h *HyperDriveRun) {
 	if t.w == nil {
 		return
 	}
 	var buf bytes.Buffer
-	if err := h.Run.Logs(ctx, &buf, &experimentLogs); err != nil || int64(buf.Len()) <= t.off {
+	if err := h.Run.Logs(ctx, &buf, &experimentLogs); err != nil {
+		t.poll()
 		return
 	}
-	_, _ = t.w.Write(buf.Bytes()[t.off:])
-	t.off = int64(buf.Len())
+	if int64(buf.Len()) > t.off {
+		t.write(buf.Bytes()[t.off:])
+		t.off = int64(buf.Len())
+	}
+}
+
+// Logs writes the sweep's log (LogName, the default name) to w: all of it that exists now,
+// whole records only, or, with Follow, everything until the sweep ends. While the sweep goes
+// on it is read from the workspace, where the controller writes it; once it has ended, from
+// the parent's stored file. Other names are the parent's logs (experiment.Run.Logs).
+func (h *HyperDriveRun) Logs(ctx context.Context, w io.Writer, opts *experiment.LogsOptions) error {
+	var o experiment.LogsOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Name != "" && o.Name != LogName {
+		return h.Run.Logs(ctx, w, &o)
+	}
+	tail := &logTail{path: logPath(h.ws, h.ID()), w: w}
+	for {
+		rec, err := h.st.GetRun(ctx, h.ID())
+		if err != nil {
+			return fmt.Errorf("hyperdrive: %w", err)
+		}
+		if experiment.Status(rec.Status).Terminal() {
+			tail.fromArtifact(ctx, h)
+			return tail.writeErr()
+		}
+		tail.poll()
+		if !o.Follow || tail.err != nil {
+			return tail.writeErr()
+		}
+		t := time.NewTimer(50 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// writeErr is the tail's write error, worded for Logs.
+func (t *logTail) writeErr() error {
+	if t.err != nil {
+		return fmt.Errorf("hyperdrive: writing the sweep's log: %w", t.err)
+	}
+	return nil
 }
 
 // experimentLogs selects the sweep's log among the parent's files.

@@ -122,6 +122,10 @@ func TestSDKKilledMidSweepThenResumed(t *testing.T) {
 	for _, k := range []string{"_0", "_1"} {
 		assert.Equal(t, 1, strings.Count(out.String(), "Scheduling job, id='"+id+k+"'"), "child %s launched once", k)
 	}
+	best, err := hd.BestRunByPrimaryMetric(ctx, nil)
+	require.NoError(t, err)
+	bestID, _ := bestTableEnd(t, hd)
+	assert.Equal(t, best.ID(), bestID, "the table's last row is the best child, across the two processes")
 }
 
 // TestSecondProcessFollowsWhileTheFirstDrives waits here on a sweep that a live second process

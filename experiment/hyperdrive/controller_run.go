@@ -93,6 +93,9 @@ func (c *controller) applyPolicy(ctx context.Context, trials []*trial) error {
 	if err := c.withMetrics(ctx, trials); err != nil {
 		return err
 	}
+	if err := c.recordBest(ctx, trials, false); err != nil {
+		return err
+	}
 	all := append(progress(c.priors), progress(trials)...)
 	for n, reason := range c.term.stop(all, c.s.PrimaryMetric.Goal, c.s.MaxConcurrentRuns) {
 		if n < 0 || c.stopped[n] {
@@ -122,6 +125,12 @@ func (c *controller) finish(ctx context.Context, parentStatus string, trials []*
 		status, msg = experiment.StatusFailed, c.stopping
 	case len(trials) > 0 && failed == len(trials):
 		status, msg = experiment.StatusFailed, "User errors were found in at least one of the child runs: every child run failed."
+	}
+	if err := c.withMetrics(ctx, trials); err != nil {
+		return err
+	}
+	if err := c.recordBest(ctx, trials, true); err != nil {
+		return err
 	}
 	c.logf("CONTROLLER", "The HyperDrive run ended %s: %d jobs, %d failed.", status, len(trials), failed)
 	if err := c.h.Run.UploadFile(ctx, LogName, logPath(c.h.ws, c.h.ID())); err != nil {

@@ -72,8 +72,24 @@ func TestCancelCancelsEveryChild(t *testing.T) {
 	for n := range 3 {
 		out.WaitFor(t, fmt.Sprintf("Successfully scheduled a job. Id='%s_%d'", hd.ID(), n), testenv.Patience)
 	}
+	// The sweep's log while it runs: what it holds now, and followed to its end.
+	var now strings.Builder
+	require.NoError(t, hd.Logs(ctx, &now, nil))
+	assert.Contains(t, now.String(), "[API][INFO]Experiment created")
+	assert.Contains(t, now.String(), fmt.Sprintf("Successfully scheduled a job. Id='%s_2'", hd.ID()))
+	assert.True(t, strings.HasSuffix(now.String(), "<END>\n"), "whole records only")
+	var followed testenv.Watch
+	follow := make(chan error, 1)
+	go func() { follow <- hd.Logs(ctx, &followed, &experiment.LogsOptions{Follow: true}) }()
 	require.NoError(t, hd.Cancel(ctx))
 	err := <-waited
+	require.NoError(t, <-follow)
+	assert.True(t, strings.HasPrefix(followed.String(), now.String()), "the followed log begins with what was there")
+	assert.Contains(t, followed.String(), "The HyperDrive run ended Canceled")
+	assert.Equal(t, 1, strings.Count(followed.String(), "Experiment created"), "no record twice")
+	var stored strings.Builder
+	require.NoError(t, hd.Logs(ctx, &stored, nil))
+	assert.Equal(t, followed.String(), stored.String(), "the stored log is the followed one")
 	var re *experiment.RunError
 	require.ErrorAs(t, err, &re, out.String())
 	assert.Equal(t, experiment.StatusCanceled, re.Status)
@@ -128,6 +144,8 @@ func TestFailedChildDoesNotStopTheSweep(t *testing.T) {
 	best, err = hd.BestRunByPrimaryMetric(ctx, &BestRunOptions{ExcludeFailed: true})
 	require.NoError(t, err)
 	assert.Equal(t, hd.ID()+"_0", best.ID(), "a best value of 0 is a value")
+	id, value := bestTableEnd(t, hd)
+	assert.Equal(t, []any{hd.ID() + "_1", -5.0}, []any{id, value})
 	sorted, err := hd.ChildrenSortedByPrimaryMetric(ctx, &SortOptions{Reverse: true, Top: 2})
 	require.NoError(t, err)
 	require.Len(t, sorted, 2)

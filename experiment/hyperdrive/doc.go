@@ -83,4 +83,8 @@
 // fewest running children). The parent ends Canceled when it was canceled, Failed when every
 // child failed (or a child could not be launched), and Completed otherwise, a sweep that
 // reached its maximum duration included.
+//
+// The controller writes the sweep's log (LogName, in azureml's record format), readable with
+// HyperDriveRun.Logs while the sweep runs and stored as the parent's file at its end, and the
+// parent's metric table BestChildTable, a row each time the best child changes.
 package hyperdrive

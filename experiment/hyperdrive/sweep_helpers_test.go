@@ -6,11 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/amlgo/amlgo/compute"
@@ -164,4 +166,31 @@ func childrenReport(hd *HyperDriveRun) string {
 		fmt.Fprintf(&b, "%s %s %s\n%s\n", c.ID(), d.Status, d.Error, logs.String())
 	}
 	return b.String()
+}
+
+// bestTableEnd checks the parent's BestChildTable (a row per change of the best child, only
+// the last one final, the primary metric's name on each) and returns its last row's child and
+// value.
+func bestTableEnd(t *testing.T, hd *HyperDriveRun) (string, float64) {
+	t.Helper()
+	pm, err := hd.Run.Metrics(context.Background())
+	require.NoError(t, err)
+	table, ok := pm[BestChildTable].(map[string]any)
+	require.True(t, ok, "the parent's metrics: %v", pm)
+	ids, values, finals := table["run_id"].([]any), table["metric_value"].([]any), table["final"].([]any)
+	require.NotEmpty(t, ids)
+	require.Len(t, values, len(ids))
+	require.Len(t, finals, len(ids))
+	last := len(ids) - 1
+	for i := range last {
+		assert.Equal(t, false, finals[i], "only the last row is final")
+		if i > 0 {
+			assert.NotEqual(t, []any{ids[i-1], values[i-1]}, []any{ids[i], values[i]}, "a row per change")
+		}
+	}
+	assert.Equal(t, true, finals[last], "the last row is final")
+	assert.Equal(t, []any{hd.PrimaryMetricName()}, slices.Compact(table["metric_name"].([]any)))
+	id, _ := ids[last].(string)
+	v, _ := values[last].(float64)
+	return id, v
 }
