@@ -94,8 +94,9 @@ func has(s string) func(string) bool {
 
 // TestHDInsightClientModeOnStandalone submits from the loopback head node to a real standalone
 // Spark master and worker in client mode: the snapshot's module imports on the executors, the
-// shim's metric reaches the run, a dropped SSH connection loses and repeats nothing, a
-// failing job is Failed with its traceback, and a canceled one leaves no driver process.
+// shim's metric reaches the run, a dropped SSH connection loses and repeats nothing, the run of
+// a killed SDK process is followed from another one, a failing job is Failed with its traceback,
+// and a canceled one leaves no driver process.
 func TestHDInsightClientModeOnStandalone(t *testing.T) {
 	py := testenv.PySparkPython(t)
 	home := testenv.SparkHome(t, py)
@@ -167,6 +168,10 @@ spark.stop()
 			assert.Equal(t, 1, strings.Count(f.log.String(), "after the drop "+strconv.Itoa(i)+" 12\n"), f.log.String())
 		}
 		assert.Equal(t, 1, strings.Count(f.log.String(), "before the drop\n"))
+	})
+
+	t.Run("SDK process killed", func(t *testing.T) {
+		hdiSDKKilledMidRun(t, srv, ws, dir, home, cluster.Master, py)
 	})
 
 	t.Run("failure", func(t *testing.T) {

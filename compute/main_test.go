@@ -30,45 +30,75 @@ func TestMain(m *testing.M) {
 	os.Exit(mlflowtest.Main(m))
 }
 
-// helperMain is a second SDK process on the emulated service. Mode "submit-and-wait" opens the
-// workspace $HELPER_WS_ID (fake ARM at $HELPER_ARM_URL, certificate in $HELPER_ARM_CERT, local
-// directory $HELPER_WS_DIR), submits $HELPER_SRC/s.py to $HELPER_TARGET (default the cluster
+// helperMain is a second SDK process. Mode "submit-and-wait" opens the workspace $HELPER_WS_ID of
+// the emulated service (fake ARM at $HELPER_ARM_URL, certificate in $HELPER_ARM_CERT, local
+// directory $HELPER_WS_DIR) and submits $HELPER_SRC/s.py to $HELPER_TARGET (default the cluster
 // cpu-cluster) in image $HELPER_IMAGE (from $HELPER_REGISTRY with $HELPER_REGISTRY_USER and
-// $HELPER_REGISTRY_PASSWORD on containerinstance), prints the run id and streams the run to
-// stderr until it is killed.
+// $HELPER_REGISTRY_PASSWORD on containerinstance). Mode "hdi-submit-and-wait" opens the local
+// workspace $HELPER_WS_DIR and submits $HELPER_SRC/s.py as a PySpark job in client mode to its
+// HDInsight target "hdi" (spark-submit $HELPER_SPARK_SUBMIT, master $HELPER_MASTER, amlgo's
+// directory $HELPER_REMOTE_DIR on the head node, interpreter $HELPER_PYTHON). Both print the run
+// id and stream the run to stderr until they are killed.
 func helperMain(mode string) error {
-	if mode != "submit-and-wait" {
+	ctx := context.Background()
+	var (
+		ws     *workspace.Workspace
+		target compute.ComputeTarget
+		rc     *runconfig.RunConfiguration
+		err    error
+	)
+	switch mode {
+	case "submit-and-wait":
+		ws, target, rc, err = helperService(ctx)
+	case "hdi-submit-and-wait":
+		ws, target, rc, err = helperHDInsight(ctx)
+	default:
 		return fmt.Errorf("unknown mode %q", mode)
 	}
-	ctx := context.Background()
-	cert, err := os.ReadFile(os.Getenv("HELPER_ARM_CERT"))
-	if err != nil {
-		return err
-	}
-	opts, err := armfake.RemoteOptions(os.Getenv("HELPER_ARM_URL"), cert)
-	if err != nil {
-		return err
-	}
-	id, err := workspace.ParseID(os.Getenv("HELPER_WS_ID"))
-	if err != nil {
-		return err
-	}
-	ws, err := workspace.Get(ctx, armfake.Credential(), id, &workspace.GetOptions{ClientOptions: opts, Dir: os.Getenv("HELPER_WS_DIR")})
 	if err != nil {
 		return err
 	}
 	defer ws.Close()
+	exp, err := experiment.New(ws, "killed")
+	if err != nil {
+		return err
+	}
+	run, err := exp.Submit(ctx, runconfig.ScriptRunConfig{SourceDirectory: os.Getenv("HELPER_SRC"), Script: "s.py", RunConfig: rc},
+		&experiment.SubmitOptions{Target: target})
+	if err != nil {
+		return err
+	}
+	fmt.Println(run.ID())
+	_, err = run.WaitForCompletion(ctx, &experiment.WaitOptions{ShowOutput: os.Stderr})
+	return err
+}
+
+// helperService is "submit-and-wait"'s workspace, target and run configuration.
+func helperService(ctx context.Context) (*workspace.Workspace, compute.ComputeTarget, *runconfig.RunConfiguration, error) {
+	cert, err := os.ReadFile(os.Getenv("HELPER_ARM_CERT"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	opts, err := armfake.RemoteOptions(os.Getenv("HELPER_ARM_URL"), cert)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	id, err := workspace.ParseID(os.Getenv("HELPER_WS_ID"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ws, err := workspace.Get(ctx, armfake.Credential(), id, &workspace.GetOptions{ClientOptions: opts, Dir: os.Getenv("HELPER_WS_DIR")})
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	name := os.Getenv("HELPER_TARGET")
 	if name == "" {
 		name = "cpu-cluster"
 	}
 	target, err := compute.Get(ctx, ws, name)
 	if err != nil {
-		return err
-	}
-	exp, err := experiment.New(ws, "killed")
-	if err != nil {
-		return err
+		ws.Close()
+		return nil, nil, nil, err
 	}
 	rc := runconfig.New()
 	rc.Target = name
@@ -80,12 +110,27 @@ func helperMain(mode string) error {
 	}
 	rc.Environment.Python.UserManagedDependencies = true
 	rc.Environment.Python.InterpreterPath = "python3"
-	run, err := exp.Submit(ctx, runconfig.ScriptRunConfig{SourceDirectory: os.Getenv("HELPER_SRC"), Script: "s.py", RunConfig: rc},
-		&experiment.SubmitOptions{Target: target})
+	return ws, target, rc, nil
+}
+
+// helperHDInsight is "hdi-submit-and-wait"'s workspace, target and run configuration.
+func helperHDInsight(ctx context.Context) (*workspace.Workspace, compute.ComputeTarget, *runconfig.RunConfiguration, error) {
+	ws, err := workspace.Open(os.Getenv("HELPER_WS_DIR"), nil)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	fmt.Println(run.ID())
-	_, err = run.WaitForCompletion(ctx, &experiment.WaitOptions{ShowOutput: os.Stderr})
-	return err
+	target, err := compute.GetHDInsight(ctx, ws, "hdi", &compute.HDInsightOptions{SparkSubmit: os.Getenv("HELPER_SPARK_SUBMIT"),
+		Master: os.Getenv("HELPER_MASTER"), RemoteDir: os.Getenv("HELPER_REMOTE_DIR")})
+	if err != nil {
+		ws.Close()
+		return nil, nil, nil, err
+	}
+	rc := runconfig.New()
+	rc.Target = "hdi"
+	rc.Framework = "PySpark"
+	rc.HDI.YarnDeployMode = "client"
+	rc.Spark.Configuration["spark.ui.enabled"] = false
+	rc.Environment.Python.UserManagedDependencies = true
+	rc.Environment.Python.InterpreterPath = os.Getenv("HELPER_PYTHON")
+	return ws, target, rc, nil
 }
