@@ -4,7 +4,11 @@
 //
 // A limit of the YARN cluster here: on Java 17, the NodeManager's web services answer the
 // yarn CLI's authentication handshake (an HTTP OPTIONS request, which Jersey answers with a
-// WADL document) with a server error, because the shaded Jersey finds no JAXB writer for WADL.
+// WADL document) with a server error, because the shaded Jersey finds no JAXB writer for WADL
+// ("A message body writer for Java class org.apache.hadoop.shaded.com.sun.research.ws.wadl.
+// Application ... application/vnd.sun.wadl+xml was not found"); Spark's jars already carry a
+// JAXB API and runtime, and adding javax.xml.bind:jaxb-api 2.2.11 and javax.activation 1.1.1
+// to the daemons' classpath does not change it.
 // So `yarn logs` cannot read a running container's log here (it can on a Java 8 cluster such
 // as HDInsight's); once an application ends, its aggregated logs are read from the
 // remote-app-log-dir as on any cluster.
