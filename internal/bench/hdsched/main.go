@@ -2,7 +2,10 @@
 // 4 at a time, on the local target, against 25 × the wall time of one no-op trial run alone
 // (the median of plain Submit + WaitForCompletion runs of the same script). The target is
 // sweep ≤ 1.25 × 25 × trial: the controller keeps 4 trials running with little idle time
-// between one trial's end and the next one's launch.
+// between one trial's end and the next one's launch. It also prints the sweep's CPU floor on
+// this machine's cores, and a baseline with no SDK at all: the trial's bare Python process run
+// the same number of times, as many at a time, by a plain worker pool, against 25 × one such
+// process alone (what any scheduler gets for CPU-bound processes on these cores).
 //
 // Run it with: go run ./internal/bench/hdsched [-trials 100] [-concurrency 4] [-single 10]
 package main
@@ -154,6 +157,13 @@ func run(trials, concurrency, single int, sleep time.Duration) error {
 		ms(sweepCPU), runtime.NumCPU(), ms(floor))
 	fmt.Printf("ratio sweep / max(%d/%d × trial, CPU floor): %.2f\n", trials, concurrency, float64(sweep)/float64(max(ideal, floor)))
 	fmt.Printf("ratio sweep / (%d/%d × trial): %.2f (target ≤ 1.25)\n", trials, concurrency, ratio)
+	bOne, bAll, err := bare(python, tmp, trials, concurrency, single, sleep)
+	if err != nil {
+		return err
+	}
+	bIdeal := time.Duration(float64(trials) / float64(concurrency) * float64(bOne))
+	fmt.Printf("baseline, no SDK: the trial's Python alone %s; %d of them, %d at a time, by a bare worker pool %s; ratio %.2f\n",
+		ms(bOne), trials, concurrency, ms(bAll), float64(bAll)/float64(bIdeal))
 	if ratio > 1.25 {
 		return fmt.Errorf("the sweep took %.2f× the ideal, above 1.25×", ratio)
 	}
