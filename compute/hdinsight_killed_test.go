@@ -22,22 +22,28 @@ import (
 )
 
 // killedSparkScript prints and logs five lines, waits for the file go-on in its working
-// directory, then computes on the executors and prints and logs fifteen more.
-const killedSparkScript = `import os, time
+// directory, then computes on the executors and prints and logs fifteen more. Each line is one
+// write, newline included: the driver log merges the script's stdout with Spark's stderr, and
+// an unbuffered print is several writes (the text, then the newline) that a Spark log line can
+// come between.
+const killedSparkScript = `import os, sys, time
 from azureml.core import Run
 from pyspark.sql import SparkSession
 spark = SparkSession.builder.getOrCreate()
 run = Run.get_context()
+def say(line):
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 for i in range(5):
-    print("line", i, flush=True)
+    say("line %d" % i)
     run.log("step", i)
 while not os.path.exists("go-on"):
     time.sleep(0.05)
 n = spark.sparkContext.parallelize(range(4), 2).sum()
 for i in range(5, 20):
-    print("line", i, flush=True)
+    say("line %d" % i)
     run.log("step", i)
-print("sum", n, flush=True)
+say("sum %d" % n)
 spark.stop()
 `
 

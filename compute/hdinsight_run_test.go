@@ -137,15 +137,17 @@ func TestHDInsightClientModeOnStandalone(t *testing.T) {
 	})
 
 	t.Run("dropped connection", func(t *testing.T) {
-		script := `import os, time
+		script := `import os, sys, time
 from pyspark.sql import SparkSession
 spark = SparkSession.builder.getOrCreate()
-print("before the drop", flush=True)
+sys.stdout.write("before the drop\n")
+sys.stdout.flush()
 while not os.path.exists("go-on"):
     time.sleep(0.05)
 n = spark.sparkContext.parallelize(range(4), 2).map(lambda x: __import__("helper").double(x)).sum()
 for i in range(20):
-    print("after the drop %d %d" % (i, n), flush=True)
+    sys.stdout.write("after the drop %d %d\n" % (i, n))  # one write: Spark's stderr shares the log
+    sys.stdout.flush()
 spark.stop()
 `
 		job := sparkJob(t, "hdi_standalone_drop", py, map[string]string{"train.py": script})
@@ -191,7 +193,7 @@ spark.stop()
 		deps, err := conda.Create(&conda.CreateOptions{PipPackages: []string{}, CondaPackages: []string{"python=3.11"}})
 		require.NoError(t, err)
 		script := "import sys\nfrom pyspark.sql import SparkSession\nspark = SparkSession.builder.getOrCreate()\n" +
-			"print('driver ' + sys.executable)\nprint('executor ' + spark.sparkContext.parallelize([1], 1).map(lambda x: __import__('sys').executable).collect()[0])\nspark.stop()\n"
+			"sys.stdout.write('driver ' + sys.executable + '\\n')\nsys.stdout.write('executor ' + spark.sparkContext.parallelize([1], 1).map(lambda x: __import__('sys').executable).collect()[0] + '\\n')\nsys.stdout.flush()\nspark.stop()\n"
 		envName := "azureml_" + deps.Hash()
 		for i, want := range []string{"amlgo: Packed the environment ", "amlgo: Reusing the packed environment "} {
 			job := sparkJob(t, "hdi_conda_"+strconv.Itoa(i), py, map[string]string{"train.py": script})
@@ -226,10 +228,11 @@ spark.stop()
 	})
 
 	t.Run("cancel", func(t *testing.T) {
-		script := `import time
+		script := `import sys, time
 from pyspark.sql import SparkSession
 spark = SparkSession.builder.getOrCreate()
-print("working", flush=True)
+sys.stdout.write("working\n")
+sys.stdout.flush()
 spark.sparkContext.parallelize([1], 1).map(lambda x: time.sleep(600)).collect()
 `
 		job := sparkJob(t, "hdi_standalone_cancel", py, map[string]string{"train.py": script})

@@ -28,11 +28,14 @@ from azureml.core import Run
 spark = SparkSession.builder.getOrCreate()
 sc = spark.sparkContext
 total = sc.parallelize(range(10), 2).map(lambda x: __import__("helper").double(x)).sum()
-# One string per print: with PYTHONUNBUFFERED each argument is its own write, and Spark's
-# log lines on the same file could land between them.
-print("total %s app %s master %s" % (total, sc.appName, sc.master))
-print("conf %s" % sc.getConf().get("spark.amlgo.test", "unset"))
-print("args %s" % sys.argv[1:])
+# One write per line, newline included: with PYTHONUNBUFFERED each argument of print, and its
+# newline, is its own write, and Spark's log lines on the same file could land between them.
+def say(line):
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+say("total %s app %s master %s" % (total, sc.appName, sc.master))
+say("conf %s" % sc.getConf().get("spark.amlgo.test", "unset"))
+say("args %s" % sys.argv[1:])
 Run.get_context().log("total", total)
 spark.stop()
 if "--fail" in sys.argv:
