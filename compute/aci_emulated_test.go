@@ -1,18 +1,15 @@
 package compute_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -284,7 +281,6 @@ func TestContainerInstanceCancel(t *testing.T) {
 // run's log streams, and reattaches here by the group's name: every line and metric once.
 func TestContainerInstanceSDKKilledMidRun(t *testing.T) {
 	env := newACIEnv(t)
-	ctx := context.Background()
 	certFile := filepath.Join(t.TempDir(), "arm.pem")
 	require.NoError(t, os.WriteFile(certFile, env.srv.CertificatePEM(), 0o600))
 	src := writeSource(t, map[string]string{"s.py": `import time
@@ -296,38 +292,13 @@ for i in range(40):
     time.sleep(0.1)
 print("done", flush=True)
 `})
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=submit-and-wait", "HELPER_ARM_URL="+env.srv.URL(), "HELPER_ARM_CERT="+certFile,
-		"HELPER_WS_ID="+env.wsID.String(), "HELPER_WS_DIR="+env.dir, "HELPER_SRC="+src, "HELPER_TARGET=containerinstance",
-		"HELPER_IMAGE="+env.docker.RegistryImage, "HELPER_REGISTRY="+env.docker.Registry,
-		"HELPER_REGISTRY_USER="+env.docker.RegistryUser, "HELPER_REGISTRY_PASSWORD="+env.docker.RegistryPassword)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	helperErr := &testenv.Watch{}
-	cmd.Stderr = helperErr
-	require.NoError(t, cmd.Start())
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err, helperErr.String())
-	runID := strings.TrimSpace(line)
-	helperErr.WaitFor(t, "line 3\n", 3*testenv.Patience)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-	_ = cmd.Wait()
-	require.NotContains(t, helperErr.String(), "done\n", "the helper was killed before the run ended")
-
-	run, err := experiment.GetRun(ctx, env.ws, runID)
-	require.NoError(t, err)
-	var out bytes.Buffer
-	det, err := run.WaitForCompletion(ctx, &experiment.WaitOptions{ShowOutput: &out})
-	require.NoError(t, err, out.String())
-	assert.Equal(t, experiment.StatusCompleted, det.Status)
-	for i := range 40 {
-		assert.Equal(t, 1, strings.Count(out.String(), fmt.Sprintf("line %d\n", i)), "line %d", i)
-	}
-	m, err := run.Metrics(ctx)
-	require.NoError(t, err)
-	assert.Len(t, m["step"], 40, "every metric once")
+	runID, helperErr := killHelper(t, []string{helperEnv + "=submit-and-wait", "HELPER_ARM_URL=" + env.srv.URL(), "HELPER_ARM_CERT=" + certFile,
+		"HELPER_WS_ID=" + env.wsID.String(), "HELPER_WS_DIR=" + env.dir, "HELPER_SRC=" + src, "HELPER_TARGET=containerinstance",
+		"HELPER_IMAGE=" + env.docker.RegistryImage, "HELPER_REGISTRY=" + env.docker.Registry,
+		"HELPER_REGISTRY_USER=" + env.docker.RegistryUser, "HELPER_REGISTRY_PASSWORD=" + env.docker.RegistryPassword}, "line 3\n", "done\n")
+	out := followOnce(t, env.ws, runID, 40)
 	env.requireNoGroup(t, runID)
-	assert.NotContains(t, helperErr.String()+out.String(), env.docker.RegistryPassword)
+	assert.NotContains(t, helperErr.String()+out, env.docker.RegistryPassword)
 }
 
 // TestContainerInstanceBadInput: limits are refused before a run is recorded; a region the

@@ -1,17 +1,14 @@
 package compute_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -215,7 +212,6 @@ func TestBatchCodeUploadOnceAndInterrupted(t *testing.T) {
 // streams, and finishes waiting here: every line and every metric once.
 func TestBatchJobSDKKilledMidRun(t *testing.T) {
 	env := newEmulated(t)
-	ctx := context.Background()
 	certFile := filepath.Join(t.TempDir(), "arm.pem")
 	require.NoError(t, os.WriteFile(certFile, env.emu.ARM().CertificatePEM(), 0o600))
 	src := writeSource(t, map[string]string{"s.py": `import time
@@ -227,32 +223,7 @@ for i in range(30):
     time.sleep(0.1)
 print("done", flush=True)
 `})
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=submit-and-wait", "HELPER_ARM_URL="+env.emu.ARM().URL(), "HELPER_ARM_CERT="+certFile,
-		"HELPER_WS_ID="+env.wsID.String(), "HELPER_WS_DIR="+env.dir, "HELPER_SRC="+src, "HELPER_IMAGE="+env.docker.PythonImage)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	helperErr := &testenv.Watch{}
-	cmd.Stderr = helperErr
-	require.NoError(t, cmd.Start())
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err, helperErr.String())
-	runID := strings.TrimSpace(line)
-	helperErr.WaitFor(t, "line 3\n", 3*testenv.Patience)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-	_ = cmd.Wait()
-	require.NotContains(t, helperErr.String(), "done\n", "the helper was killed before the job ended")
-
-	run, err := experiment.GetRun(ctx, env.ws, runID)
-	require.NoError(t, err)
-	var out bytes.Buffer
-	det, err := run.WaitForCompletion(ctx, &experiment.WaitOptions{ShowOutput: &out})
-	require.NoError(t, err, out.String())
-	assert.Equal(t, experiment.StatusCompleted, det.Status)
-	for i := range 30 {
-		assert.Equal(t, 1, strings.Count(out.String(), fmt.Sprintf("line %d\n", i)), "line %d", i)
-	}
-	m, err := run.Metrics(ctx)
-	require.NoError(t, err)
-	assert.Len(t, m["step"], 30, "every metric once")
+	runID, _ := killHelper(t, []string{helperEnv + "=submit-and-wait", "HELPER_ARM_URL=" + env.emu.ARM().URL(), "HELPER_ARM_CERT=" + certFile,
+		"HELPER_WS_ID=" + env.wsID.String(), "HELPER_WS_DIR=" + env.dir, "HELPER_SRC=" + src, "HELPER_IMAGE=" + env.docker.PythonImage}, "line 3\n", "done\n")
+	followOnce(t, env.ws, runID, 30)
 }

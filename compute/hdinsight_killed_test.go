@@ -1,23 +1,15 @@
 package compute_test
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/amlgo/amlgo/experiment"
 	"github.com/amlgo/amlgo/internal/sshx/sshtest"
-	"github.com/amlgo/amlgo/internal/testenv"
 	"github.com/amlgo/amlgo/workspace"
 )
 
@@ -53,40 +45,13 @@ spark.stop()
 // workspace's record: the run reattaches to the head node's driver, Completed, every line and
 // metric once.
 func hdiSDKKilledMidRun(t *testing.T, srv *sshtest.Server, ws *workspace.Workspace, remoteDir, sparkHome, master, python string) {
-	ctx := context.Background()
 	src := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(src, "s.py"), []byte(killedSparkScript), 0o644))
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=hdi-submit-and-wait", "HELPER_WS_DIR="+ws.Dir(), "HELPER_SRC="+src,
-		"HELPER_SPARK_SUBMIT="+filepath.Join(sparkHome, "bin", "spark-submit"), "HELPER_MASTER="+master,
-		"HELPER_REMOTE_DIR="+remoteDir, "HELPER_PYTHON="+python)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	helperErr := &testenv.Watch{}
-	cmd.Stderr = helperErr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err, helperErr.String())
-	runID := strings.TrimSpace(line)
-	helperErr.WaitFor(t, "line 3\n", 3*testenv.Patience)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-	_ = cmd.Wait()
-	require.NotContains(t, helperErr.String(), "line 5\n", "the helper was killed before the job went on")
-
+	runID, _ := killHelper(t, []string{helperEnv + "=hdi-submit-and-wait", "HELPER_WS_DIR=" + ws.Dir(), "HELPER_SRC=" + src,
+		"HELPER_SPARK_SUBMIT=" + filepath.Join(sparkHome, "bin", "spark-submit"), "HELPER_MASTER=" + master,
+		"HELPER_REMOTE_DIR=" + remoteDir, "HELPER_PYTHON=" + python}, "line 3\n", "line 5\n")
 	// The job goes on with no SDK process: the driver on the head node passes the gate.
 	srv.Exec(t, "touch "+remoteDir+"/runs/"+runID+"/wd/go-on")
-	run, err := experiment.GetRun(ctx, ws, runID)
-	require.NoError(t, err)
-	var out bytes.Buffer
-	det, err := run.WaitForCompletion(ctx, &experiment.WaitOptions{ShowOutput: &out})
-	require.NoError(t, err, out.String())
-	assert.Equal(t, experiment.StatusCompleted, det.Status)
-	for i := range 20 {
-		assert.Equal(t, 1, strings.Count(out.String(), fmt.Sprintf("line %d\n", i)), "line %d in:\n%s", i, out.String())
-	}
-	assert.Equal(t, 1, strings.Count(out.String(), "sum 6\n"), out.String())
-	m, err := run.Metrics(ctx)
-	require.NoError(t, err)
-	assert.Len(t, m["step"], 20, "every metric once")
+	out := followOnce(t, ws, runID, 20)
+	assert.Equal(t, 1, strings.Count(out, "sum 6\n"), out)
 }

@@ -1,15 +1,24 @@
 package compute_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/amlgo/amlgo/compute"
 	"github.com/amlgo/amlgo/experiment"
 	"github.com/amlgo/amlgo/internal/arm/armfake"
 	"github.com/amlgo/amlgo/internal/mlflowtest"
+	"github.com/amlgo/amlgo/internal/testenv"
 	"github.com/amlgo/amlgo/runconfig"
 	"github.com/amlgo/amlgo/workspace"
 )
@@ -133,4 +142,48 @@ func helperHDInsight(ctx context.Context) (*workspace.Workspace, compute.Compute
 	rc.Environment.Python.UserManagedDependencies = true
 	rc.Environment.Python.InterpreterPath = os.Getenv("HELPER_PYTHON")
 	return ws, target, rc, nil
+}
+
+// killHelper starts the test binary as a second SDK process in helper mode with env (after
+// this process's environment), reads the run id it prints, SIGKILLs it once its streamed output
+// holds after, and returns the run id and what it streamed. The helper must not have printed
+// notYet by then.
+func killHelper(t *testing.T, env []string, after, notYet string) (string, *testenv.Watch) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env...)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	helperErr := &testenv.Watch{}
+	cmd.Stderr = helperErr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err, helperErr.String())
+	helperErr.WaitFor(t, after, 3*testenv.Patience)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	_ = cmd.Wait()
+	require.NotContains(t, helperErr.String(), notYet, "the helper was killed before the run got there")
+	return strings.TrimSpace(line), helperErr
+}
+
+// followOnce waits here for the run a killed helper submitted, which must complete with
+// "line 0" … "line <lines-1>" in its streamed output once each and as many "step" metrics, and
+// returns that output.
+func followOnce(t *testing.T, ws *workspace.Workspace, runID string, lines int) string {
+	t.Helper()
+	ctx := context.Background()
+	run, err := experiment.GetRun(ctx, ws, runID)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	det, err := run.WaitForCompletion(ctx, &experiment.WaitOptions{ShowOutput: &out})
+	require.NoError(t, err, out.String())
+	assert.Equal(t, experiment.StatusCompleted, det.Status)
+	for i := range lines {
+		assert.Equal(t, 1, strings.Count(out.String(), fmt.Sprintf("line %d\n", i)), "line %d in:\n%s", i, out.String())
+	}
+	m, err := run.Metrics(ctx)
+	require.NoError(t, err)
+	assert.Len(t, m["step"], lines, "every metric once")
+	return out.String()
 }

@@ -41,17 +41,19 @@ func bare(python, dir string, trials, concurrency, single int, sleep time.Durati
 	}
 	slices.Sort(alone)
 	next := make(chan int)
-	errs := make(chan error, concurrency)
-	var wg sync.WaitGroup
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+	)
 	t0 := time.Now()
 	for range concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
+			for i := range next { // a failed worker goes on taking trials, so the feed never blocks
 				if err := runOne(i); err != nil {
-					errs <- err
-					return
+					once.Do(func() { firstErr = err })
 				}
 			}
 		}()
@@ -61,11 +63,8 @@ func bare(python, dir string, trials, concurrency, single int, sleep time.Durati
 	}
 	close(next)
 	wg.Wait()
-	all = time.Since(t0)
-	select {
-	case err := <-errs:
-		return 0, 0, err
-	default:
+	if firstErr != nil {
+		return 0, 0, firstErr
 	}
-	return alone[len(alone)/2], all, nil
+	return alone[len(alone)/2], time.Since(t0), nil
 }
