@@ -13,11 +13,17 @@ import (
 )
 
 // TestYARNRunsAClusterModeApplication submits a Python application in YARN cluster mode to the
-// single-node cluster and reads its driver's output back with the cluster's yarn logs.
+// single-node cluster and reads its driver's output back with the cluster's yarn logs. The
+// cluster's first NodeManager finds its address taken (as when another process binds a port
+// after it was seen free): StartYARN starts it again on new ports.
 func TestYARNRunsAClusterModeApplication(t *testing.T) {
 	py := testenv.PySparkPython(t)
 	home := testenv.SparkHome(t, py)
+	sparktest.TakeFirstNodeManagerAddress(t)
 	y := sparktest.StartYARN(t, home, "", testenv.SkipOrFail)
+	if b, err := os.ReadFile(filepath.Join(y.Dir, "nodemanager-1.log")); err != nil || !strings.Contains(string(b), "BindException") {
+		t.Fatalf("the first NodeManager did not fail on its taken address (%v):\n%s", err, b)
+	}
 	dir := t.TempDir()
 	app := filepath.Join(dir, "app.py")
 	if err := os.WriteFile(app, []byte("from pyspark.sql import SparkSession\ns = SparkSession.builder.getOrCreate()\nprint('sum', s.sparkContext.parallelize(range(10)).sum())\ns.stop()\n"), 0o644); err != nil {

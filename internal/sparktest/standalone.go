@@ -15,6 +15,7 @@
 package sparktest
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -63,11 +65,17 @@ func StartStandalone(t testing.TB, sparkHome string) *Standalone {
 // when the test ends. It returns logFile.
 func Daemon(t testing.TB, logFile string, env []string, argv ...string) string {
 	t.Helper()
-	return daemonAs(t, logFile, env, nil, argv...)
+	return daemonAs(t, logFile, env, nil, argv...).log
+}
+
+// daemon is a started daemon: its log file and a channel closed when it has exited.
+type daemon struct {
+	log  string
+	done <-chan struct{}
 }
 
 // daemonAs is Daemon as the account cred (nil = this process's).
-func daemonAs(t testing.TB, logFile string, env []string, cred *syscall.Credential, argv ...string) string {
+func daemonAs(t testing.TB, logFile string, env []string, cred *syscall.Credential, argv ...string) *daemon {
 	t.Helper()
 	out, err := os.Create(logFile)
 	if err != nil {
@@ -91,22 +99,43 @@ func daemonAs(t testing.TB, logFile string, env []string, cred *syscall.Credenti
 			<-done
 		}
 	})
-	return logFile
+	return &daemon{log: logFile, done: done}
 }
 
 // WaitLog waits until logFile contains s.
 func WaitLog(t testing.TB, logFile, s string, limit time.Duration) {
 	t.Helper()
+	if err := waitLog(logFile, s, limit, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// errExited is waitLog's error when the watched daemon exits first.
+var errExited = errors.New("the daemon exited")
+
+// waitLog waits until logFile contains s, for at most limit; it gives up with errExited
+// (wrapped, with the log's tail) as soon as exited is closed, if exited is not nil.
+func waitLog(logFile, s string, limit time.Duration, exited <-chan struct{}) error {
 	deadline := time.Now().Add(limit)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		b, _ := os.ReadFile(logFile)
 		if strings.Contains(string(b), s) {
-			return
+			return nil
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("sparktest: %q not in %s after %s; it holds:\n%s", s, logFile, limit, tail(b))
+			return fmt.Errorf("sparktest: %q not in %s after %s; it holds:\n%s", s, logFile, limit, tail(b))
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-exited:
+			// One last look: the line may have been written just before the exit.
+			if b, _ := os.ReadFile(logFile); strings.Contains(string(b), s) {
+				return nil
+			}
+			return fmt.Errorf("sparktest: %w before %q was in %s; it holds:\n%s", errExited, s, logFile, tail(b))
+		case <-tick.C:
+		}
 	}
 }
 
@@ -129,13 +158,29 @@ func tail(b []byte) string {
 // FreePort returns a free TCP port on 127.0.0.1.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	given.Lock()
+	defer given.Unlock()
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		// The kernel may hand a closed port out again; a port is given once per process, so
+		// two daemons of one test never get the same one.
+		if !given.ports[port] {
+			given.ports[port] = true
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
+
+// given holds the ports FreePort has returned.
+var given = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
 
 // String describes the cluster.
 func (s *Standalone) String() string {

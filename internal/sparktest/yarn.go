@@ -1,6 +1,7 @@
 package sparktest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -77,9 +78,6 @@ func StartYARN(t testing.TB, sparkHome, runAs string, skip func(testing.TB, stri
 		"yarn.resourcemanager.webapp.address":                                           port(),
 		"yarn.resourcemanager.scheduler.class":                                          "org.apache.hadoop.yarn.server.resourcemanager.scheduler.fifo.FifoScheduler",
 		"yarn.nodemanager.hostname":                                                     "127.0.0.1",
-		"yarn.nodemanager.address":                                                      port(),
-		"yarn.nodemanager.localizer.address":                                            port(),
-		"yarn.nodemanager.webapp.address":                                               port(),
 		"yarn.nodemanager.local-dirs":                                                   filepath.Join(dir, "nm-local"),
 		"yarn.nodemanager.log-dirs":                                                     filepath.Join(dir, "nm-logs"),
 		"yarn.nodemanager.resource.memory-mb":                                           "4096",
@@ -127,18 +125,45 @@ func StartYARN(t testing.TB, sparkHome, runAs string, skip func(testing.TB, stri
 		chownAll(t, dir, int(cred.Uid), int(cred.Gid))
 	}
 	env := append(os.Environ(), "HADOOP_CONF_DIR="+y.ConfDir)
-	daemon := func(name, class string) string {
+	daemon := func(name, class string) *daemon {
 		argv := append([]string{"java", "-Xmx512m"}, javaOpens...)
 		argv = append(argv, "-Dhadoop.log.dir="+dir, "-cp", cp, class)
 		return daemonAs(t, filepath.Join(dir, name+".log"), env, cred, argv...)
 	}
 	rm := daemon("resourcemanager", "org.apache.hadoop.yarn.server.resourcemanager.ResourceManager")
-	WaitLog(t, rm, "Transitioned to active state", 180*time.Second)
-	nm := daemon("nodemanager", "org.apache.hadoop.yarn.server.nodemanager.NodeManager")
-	WaitLog(t, rm, "Node Transitioned from NEW to RUNNING", 180*time.Second)
-	_ = nm
-	return y
+	if err := waitLog(rm.log, "Transitioned to active state", 180*time.Second, rm.done); err != nil {
+		t.Fatal(err)
+	}
+	// The NodeManager's ports are chosen free just before it starts; another process may take
+	// one first (a port FreePort saw free is free only until someone binds it), so a
+	// NodeManager that exits because its address is in use is started again on new ports.
+	for attempt := 1; ; attempt++ {
+		for _, k := range []string{"yarn.nodemanager.address", "yarn.nodemanager.localizer.address", "yarn.nodemanager.webapp.address"} {
+			yarnSite[k] = port()
+		}
+		writeSite(t, filepath.Join(y.ConfDir, "yarn-site.xml"), yarnSite)
+		if cred != nil {
+			chownAll(t, y.ConfDir, int(cred.Uid), int(cred.Gid))
+		}
+		if beforeNodeManager != nil {
+			beforeNodeManager(t, attempt, yarnSite["yarn.nodemanager.address"])
+		}
+		nm := daemon(fmt.Sprintf("nodemanager-%d", attempt), "org.apache.hadoop.yarn.server.nodemanager.NodeManager")
+		err := waitLog(rm.log, "Node Transitioned from NEW to RUNNING", 180*time.Second, nm.done)
+		if err == nil {
+			return y
+		}
+		b, _ := os.ReadFile(nm.log)
+		if errors.Is(err, errExited) && attempt < 3 && strings.Contains(string(b), "BindException") {
+			continue
+		}
+		t.Fatalf("%v\nthe NodeManager's log %s holds:\n%s", err, nm.log, tail(b))
+	}
 }
+
+// beforeNodeManager, when set (by a test of this package), is called before each start of the
+// NodeManager with the attempt's number and its RPC address.
+var beforeNodeManager func(t testing.TB, attempt int, addr string)
 
 func writeSite(t testing.TB, path string, props map[string]string) {
 	t.Helper()
