@@ -123,7 +123,7 @@ func run(trials, concurrency, single int, sleep time.Duration) error {
 		PrimaryMetricName: "score", PrimaryMetricGoal: hyperdrive.Maximize,
 		MaxTotalRuns: trials, MaxConcurrentRuns: concurrency,
 	}
-	cpu0 := cpuUsed()
+	self0, kids0 := cpuUsed()
 	t0 := time.Now()
 	hd, err := hyperdrive.Submit(ctx, exp, cfg, nil)
 	if err != nil {
@@ -133,7 +133,9 @@ func run(trials, concurrency, single int, sleep time.Duration) error {
 		return err
 	}
 	sweep := time.Since(t0)
-	sweepCPU := cpuUsed() - cpu0
+	self1, kids1 := cpuUsed()
+	sdkCPU, trialsCPU := self1-self0, kids1-kids0
+	sweepCPU := sdkCPU + trialsCPU
 	n := 0
 	for c, err := range hd.Run.Children(ctx) {
 		if err != nil {
@@ -153,8 +155,8 @@ func run(trials, concurrency, single int, sleep time.Duration) error {
 	fmt.Printf("sweep of %d trials, %d at a time:       %s\n", trials, concurrency, ms(sweep))
 	fmt.Printf("%d/%d × one trial:                       %s\n", trials, concurrency, ms(ideal))
 	floor := sweepCPU / time.Duration(runtime.NumCPU())
-	fmt.Printf("CPU of the sweep (this process and its trials): %s; on %d cores the sweep cannot take less than %s\n",
-		ms(sweepCPU), runtime.NumCPU(), ms(floor))
+	fmt.Printf("CPU of the sweep: %s (this process %s, the trials' processes %s, %s a trial); on %d cores the sweep cannot take less than %s\n",
+		ms(sweepCPU), ms(sdkCPU), ms(trialsCPU), ms(trialsCPU/time.Duration(trials)), runtime.NumCPU(), ms(floor))
 	fmt.Printf("ratio sweep / max(%d/%d × trial, CPU floor): %.2f\n", trials, concurrency, float64(sweep)/float64(max(ideal, floor)))
 	fmt.Printf("ratio sweep / (%d/%d × trial): %.2f (target ≤ 1.25)\n", trials, concurrency, ratio)
 	bOne, bAll, err := bare(python, tmp, trials, concurrency, single, sleep)
@@ -173,11 +175,11 @@ func run(trials, concurrency, single int, sleep time.Duration) error {
 // cpuUsed is the CPU time of this process and of its reaped children so far. The trials'
 // drivers are this process's children (they run detached, in their own session, but are
 // reaped here).
-func cpuUsed() time.Duration {
-	var self, kids syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
-	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
-	return time.Duration(self.Utime.Nano() + self.Stime.Nano() + kids.Utime.Nano() + kids.Stime.Nano())
+func cpuUsed() (self, children time.Duration) {
+	var s, k syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &s)
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &k)
+	return time.Duration(s.Utime.Nano() + s.Stime.Nano()), time.Duration(k.Utime.Nano() + k.Stime.Nano())
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
