@@ -130,7 +130,7 @@ func waitLog(logFile, s string, limit time.Duration, exited <-chan struct{}) err
 		select {
 		case <-exited:
 			// One last look: the line may have been written just before the exit.
-			if b, _ := os.ReadFile(logFile); strings.Contains(string(b), s) {
+			if b, _ = os.ReadFile(logFile); strings.Contains(string(b), s) {
 				return nil
 			}
 			return fmt.Errorf("sparktest: %w before %q was in %s; it holds:\n%s", errExited, s, logFile, tail(b))

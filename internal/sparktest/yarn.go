@@ -125,12 +125,12 @@ func StartYARN(t testing.TB, sparkHome, runAs string, skip func(testing.TB, stri
 		chownAll(t, dir, int(cred.Uid), int(cred.Gid))
 	}
 	env := append(os.Environ(), "HADOOP_CONF_DIR="+y.ConfDir)
-	daemon := func(name, class string) *daemon {
+	start := func(name, class string) *daemon {
 		argv := append([]string{"java", "-Xmx512m"}, javaOpens...)
 		argv = append(argv, "-Dhadoop.log.dir="+dir, "-cp", cp, class)
 		return daemonAs(t, filepath.Join(dir, name+".log"), env, cred, argv...)
 	}
-	rm := daemon("resourcemanager", "org.apache.hadoop.yarn.server.resourcemanager.ResourceManager")
+	rm := start("resourcemanager", "org.apache.hadoop.yarn.server.resourcemanager.ResourceManager")
 	if err := waitLog(rm.log, "Transitioned to active state", 180*time.Second, rm.done); err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func StartYARN(t testing.TB, sparkHome, runAs string, skip func(testing.TB, stri
 		if beforeNodeManager != nil {
 			beforeNodeManager(t, attempt, yarnSite["yarn.nodemanager.address"])
 		}
-		nm := daemon(fmt.Sprintf("nodemanager-%d", attempt), "org.apache.hadoop.yarn.server.nodemanager.NodeManager")
+		nm := start(fmt.Sprintf("nodemanager-%d", attempt), "org.apache.hadoop.yarn.server.nodemanager.NodeManager")
 		err := waitLog(rm.log, "Node Transitioned from NEW to RUNNING", 180*time.Second, nm.done)
 		if err == nil {
 			return y
