@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -85,7 +86,11 @@ func (o *observer) step(ctx context.Context) (*compute.Observation, bool, error)
 			return obs, true, nil // finalized elsewhere (e.g. canceled before it started)
 		}
 		if status != Status(rec.Status) && !(rec.Status == string(StatusCancelRequested) && status == StatusRunning) {
-			if err := o.r.st.SetStatus(ctx, o.r.id, string(status), time.Now().UTC()); err != nil {
+			err := o.r.st.SetStatus(ctx, o.r.id, string(status), time.Now().UTC())
+			if errors.Is(err, store.ErrEnded) {
+				return obs, true, nil // finalized elsewhere since it was read
+			}
+			if err != nil {
 				return nil, false, errorf("experiment: %w", err)
 			}
 		}
@@ -126,7 +131,9 @@ func (o *observer) drain(ctx context.Context, sink func(compute.LogChunk)) (bool
 // finalize collects the run's outputs and records its final status.
 func (o *observer) finalize(ctx context.Context, obs *compute.Observation) error {
 	r := o.r
-	if err := r.st.SetStatus(ctx, r.id, string(StatusFinalizing), time.Now().UTC()); err != nil {
+	if err := r.st.SetStatus(ctx, r.id, string(StatusFinalizing), time.Now().UTC()); errors.Is(err, store.ErrEnded) {
+		return nil // finalized elsewhere since it was read
+	} else if err != nil {
 		return errorf("experiment: %w", err)
 	}
 	if col, ok := o.exec.(compute.OutputCollector); ok {

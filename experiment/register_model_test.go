@@ -2,13 +2,15 @@ package experiment_test
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/amlgo/amlgo/experiment"
+	"github.com/amlgo/amlgo/internal/store"
 	"github.com/amlgo/amlgo/internal/wsaccess"
 )
 
@@ -46,10 +48,15 @@ run.register_model(model_name="from-script", model_path="outputs/model.txt", tag
 	}
 	require.Equal(t, []int{1}, versions())
 
-	// Pretend the run was left mid-finalization, and let another handle finalize it again.
+	// Pretend the run was left mid-finalization (the store never moves an ended run back, so
+	// the record is set as a crash would have left it), and let another handle finalize it again.
 	st, err := wsaccess.Store(ws)
 	require.NoError(t, err)
-	require.NoError(t, st.SetStatus(ctx, run.ID(), string(experiment.StatusFinalizing), time.Now()))
+	db, err := sql.Open("sqlite", filepath.Join(st.Dir(), store.DatabaseFile))
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.ExecContext(ctx, `UPDATE runs SET status = ? WHERE id = ?`, string(experiment.StatusFinalizing), run.ID())
+	require.NoError(t, err)
 	again, err := experiment.GetRun(ctx, ws, run.ID())
 	require.NoError(t, err)
 	status, err := again.Status(ctx)

@@ -162,7 +162,7 @@ func (r *Run) cancel(ctx context.Context, reason string) error {
 		}
 	}
 	if rec.Interactive {
-		return r.st.SetStatus(ctx, r.id, string(StatusCancelRequested), time.Now().UTC())
+		return r.requestCancel(ctx)
 	}
 	exec, err := r.execution(ctx)
 	if err != nil {
@@ -177,7 +177,24 @@ func (r *Run) cancel(ctx context.Context, reason string) error {
 	if err := exec.Cancel(ctx); err != nil {
 		return errorf("experiment: canceling run %s: %w", r.id, err)
 	}
-	return r.st.SetStatus(ctx, r.id, string(StatusCancelRequested), time.Now().UTC())
+	if afterExecCancel != nil {
+		afterExecCancel(r.id)
+	}
+	return r.requestCancel(ctx)
+}
+
+// afterExecCancel, when set by a test, runs between stopping a run's execution and recording
+// CancelRequested: where the run's end, seen by another observer, can come first.
+var afterExecCancel func(runID string)
+
+// requestCancel records CancelRequested, unless the run has ended meanwhile (its end, seen by
+// another goroutine or process, is never replaced).
+func (r *Run) requestCancel(ctx context.Context) error {
+	err := r.st.SetStatus(ctx, r.id, string(StatusCancelRequested), time.Now().UTC())
+	if err != nil && !errors.Is(err, store.ErrEnded) {
+		return errorf("experiment: canceling run %s: %w", r.id, err)
+	}
+	return nil
 }
 
 // notStarted records that the run could not be started (Submit's rule: Failed, UserError when
@@ -201,10 +218,15 @@ func (r *Run) notStarted(ctx context.Context, cause error) (*Run, error) {
 	return r, &RunError{RunID: r.id, Status: status, Code: code, Message: msg, cause: cause}
 }
 
-// finish records a final status with its error details.
+// finish records a final status with its error details, in one update. A run that has ended
+// already (another process recorded its end first: a cancel and the run's own end race)
+// keeps the end recorded first.
 func (r *Run) finish(ctx context.Context, status Status, reason string, exitCode *int, code string) error {
 	now := time.Now().UTC()
 	err := r.st.UpdateRun(ctx, r.id, func(rec *store.Run) error {
+		if Status(rec.Status).Terminal() {
+			return store.ErrEnded
+		}
 		if rec.EndedAt.IsZero() {
 			rec.EndedAt = now
 		}
@@ -215,13 +237,11 @@ func (r *Run) finish(ctx context.Context, status Status, reason string, exitCode
 		if status != StatusCompleted && reason != "" {
 			rec.Error = errorDetails(code, reason, now)
 		}
+		rec.Status = string(status)
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrEnded) {
 		return errorf("experiment: recording the end of run %s: %w", r.id, err)
-	}
-	if err := r.st.SetStatus(ctx, r.id, string(status), now); err != nil {
-		return errorf("experiment: %w", err)
 	}
 	_, err = r.refresh(ctx)
 	return err

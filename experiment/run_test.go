@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/amlgo/amlgo/experiment"
 	"github.com/amlgo/amlgo/internal/testenv"
+	"github.com/amlgo/amlgo/internal/wsaccess"
 	"github.com/amlgo/amlgo/runconfig"
 	"github.com/amlgo/amlgo/snapshot"
 	"github.com/amlgo/amlgo/workspace"
@@ -264,6 +266,70 @@ while True:
 	// ends it, soon after the cancel.
 	assert.Less(t, time.Since(start), testenv.Patience/2)
 	require.Eventually(t, func() bool { return processGroupGone(pgid) }, testenv.Patience, 20*time.Millisecond, "processes of group %d left behind", pgid)
+}
+
+// TestCancelKeepsAnEndRecordedMeanwhile: a run that ends (its end recorded by another
+// observer) after Cancel has told its execution to stop but before Cancel records
+// CancelRequested stays Canceled; CancelRequested never replaces an end. (A sweep's
+// controller, which follows each child once, waited forever on a child moved back to
+// CancelRequested.)
+func TestCancelKeepsAnEndRecordedMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	ws := openWorkspace(t)
+	exp, err := experiment.New(ws, "cancelrace")
+	require.NoError(t, err)
+	script := "import time\nprint('started', flush=True)\nwhile True:\n    time.sleep(0.05)\n"
+	run, err := exp.Submit(ctx, runconfig.ScriptRunConfig{
+		SourceDirectory: sourceDir(t, map[string]string{"s.py": script}), Script: "s.py", RunConfig: userManaged(t)},
+		&experiment.SubmitOptions{Target: fastLocal(t, ws)})
+	require.NoError(t, err)
+	waitForLine(t, run, "started")
+	other, err := experiment.GetRun(ctx, ws, run.ID())
+	require.NoError(t, err)
+	hooked := 0
+	defer experiment.SetAfterExecCancel(func(id string) {
+		hooked++
+		wctx, cancel := context.WithTimeout(ctx, 2*testenv.Patience)
+		defer cancel()
+		details, err := other.WaitForCompletion(wctx, &experiment.WaitOptions{RaiseOnError: new(bool)})
+		require.NoError(t, err)
+		require.Equal(t, experiment.StatusCanceled, details.Status, "the other observer records the end")
+	})()
+	require.NoError(t, run.Cancel(ctx))
+	require.Equal(t, 1, hooked)
+	// As recorded (Run.Status would observe the execution and could mend the record).
+	st, err := wsaccess.Store(ws)
+	require.NoError(t, err)
+	rec, err := st.GetRun(ctx, run.ID())
+	require.NoError(t, err)
+	assert.Equal(t, string(experiment.StatusCanceled), rec.Status, "the end recorded first stays")
+	hist, err := st.StatusHistory(ctx, run.ID())
+	require.NoError(t, err)
+	assert.Equal(t, string(experiment.StatusCanceled), hist[len(hist)-1].Status)
+	for _, h := range hist[:len(hist)-1] {
+		assert.NotEqual(t, string(experiment.StatusCanceled), h.Status, "ended once: %v", hist)
+	}
+	details, err := run.WaitForCompletion(ctx, nil)
+	var runErr *experiment.RunError
+	require.ErrorAs(t, err, &runErr)
+	assert.Equal(t, experiment.StatusCanceled, details.Status)
+	require.NoError(t, run.Cancel(ctx), "canceling an ended run does nothing")
+	require.Equal(t, 1, hooked)
+}
+
+// waitForLine waits for the script to print line.
+func waitForLine(t *testing.T, run *experiment.Run, line string) {
+	t.Helper()
+	deadline := time.Now().Add(testenv.Patience)
+	for time.Now().Before(deadline) {
+		var buf bytes.Buffer
+		require.NoError(t, run.Logs(context.Background(), &buf, nil))
+		if slices.Contains(strings.Split(buf.String(), "\n"), line) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("script never printed %q", line)
 }
 
 // waitForPGID waits for the script to print its process group id.

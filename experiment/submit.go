@@ -160,7 +160,13 @@ func (e *Experiment) submit(ctx context.Context, src runconfig.ScriptRunConfig, 
 			return run.notStarted(ctx, errorf("experiment: tagging the run: %w", err))
 		}
 	}
-	if err := e.st.SetStatus(ctx, rec.ID, string(StatusPreparing), time.Now().UTC()); err != nil {
+	if err := e.st.SetStatus(ctx, rec.ID, string(StatusPreparing), time.Now().UTC()); errors.Is(err, store.ErrEnded) {
+		// Canceled as soon as it was recorded: it is not started.
+		if _, err := run.refresh(ctx); err != nil {
+			return nil, err
+		}
+		return run, nil
+	} else if err != nil {
 		return run.notStarted(ctx, errorf("experiment: %w", err))
 	}
 	log.DebugContext(ctx, "starting run", "run_id", rec.ID, "target", rc.Target, "snapshot", snap.ID)

@@ -2,7 +2,6 @@ package hyperdrive
 
 import (
 	"bufio"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,7 +24,7 @@ import (
 // configuration recorded but not launched; a child recorded but not started) are added by
 // hand before resuming: the first is launched with its values, the second ends Canceled.
 func TestSDKKilledMidSweepThenResumed(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	dir := filepath.Join(t.TempDir(), "ws")
 	ws := openWorkspace(t, dir)
 	gate := filepath.Join(t.TempDir(), "gate")
@@ -132,7 +131,7 @@ func TestSDKKilledMidSweepThenResumed(t *testing.T) {
 // drives: this process only follows (the lock is held there), streams the log, and returns
 // when that process has ended the sweep; every child is launched once, by the other process.
 func TestSecondProcessFollowsWhileTheFirstDrives(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	dir := filepath.Join(t.TempDir(), "ws")
 	ws := openWorkspace(t, dir)
 	gate := filepath.Join(t.TempDir(), "gate")

@@ -1,7 +1,6 @@
 package hyperdrive
 
 import (
-	"context"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -22,7 +21,7 @@ import (
 // real loopback sshd, where the runs execute as another user): both run children, each child
 // runs where its record says, and the sweep's results span both.
 func TestSweepOverLocalAndAVM(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	srv := sshtest.Start(t)
 	ws := openWorkspace(t, filepath.Join(t.TempDir(), "ws"))
 	_, err := compute.AttachRemote(ctx, ws, "vm", &compute.RemoteAttachConfig{

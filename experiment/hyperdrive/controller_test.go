@@ -64,7 +64,7 @@ func childStatuses(t *testing.T, hd *HyperDriveRun) map[string]experiment.Status
 }
 
 func TestCancelCancelsEveryChild(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	hd, _ := submitByNumber(t, "cancel", byNumberScript("loss", []float64{1, 2, 3, 4, 5, 6}, []int{0, 0, 0, 0, 0, 0}, []bool{true, true, true, true, true, true}), 6, 3, Minimize, nil)
 	var out testenv.Watch
 	waited := make(chan error, 1)
@@ -108,7 +108,7 @@ func TestCancelCancelsEveryChild(t *testing.T) {
 }
 
 func TestPolicyStoppedChildIsCanceledWithTheReason(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	bandit, err := BanditPolicy(&BanditOptions{EvaluationInterval: 1, SlackFactor: 0.1})
 	require.NoError(t, err)
 	// Child 0 (the first batch, never stopped) logs 1.0 and ends; child 1 logs 0.1 and
@@ -130,7 +130,7 @@ func TestPolicyStoppedChildIsCanceledWithTheReason(t *testing.T) {
 }
 
 func TestFailedChildDoesNotStopTheSweep(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	// Child 1 fails; child 0's loss is exactly 0, the best (azureml would drop it).
 	hd, _ := submitByNumber(t, "failing", byNumberScript("loss", []float64{0, -5, 2, 3}, []int{0, 3, 0, 0}, []bool{false, false, false, false}), 4, 2, Minimize, nil)
 	details, err := hd.WaitForCompletion(ctx, nil)
@@ -153,7 +153,7 @@ func TestFailedChildDoesNotStopTheSweep(t *testing.T) {
 }
 
 func TestEveryChildFailedFailsTheSweep(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	hd, _ := submitByNumber(t, "all-failing", byNumberScript("loss", []float64{1, 2}, []int{1, 1}, []bool{false, false}), 2, 2, Minimize, nil)
 	_, err := hd.WaitForCompletion(ctx, nil)
 	var re *experiment.RunError
@@ -169,7 +169,7 @@ func TestEveryChildFailedFailsTheSweep(t *testing.T) {
 }
 
 func TestMaxDurationCancelsTheRunningChildren(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	saved := minute
 	minute = 100 * time.Microsecond // the default 10080 minutes last about a second
 	t.Cleanup(func() { minute = saved })

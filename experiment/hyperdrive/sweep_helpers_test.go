@@ -194,3 +194,12 @@ func bestTableEnd(t *testing.T, hd *HyperDriveRun) (string, float64) {
 	v, _ := values[last].(float64)
 	return id, v
 }
+
+// testContext bounds a test's waits: a sweep that never ends fails its test, with the
+// waiting call's error, instead of stalling the package until go test's timeout (which
+// shows none of the tests' output).
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*testenv.Patience)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,7 +1,6 @@
 package hyperdrive
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 
@@ -16,7 +15,7 @@ import (
 // from it: the earlier children are the sampler's history (the interim sampler never repeats
 // a configuration it was shown), and the best run may be one of them.
 func TestResumeFromWarmStarts(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	ws := openWorkspace(t, filepath.Join(t.TempDir(), "ws"))
 	exp, err := experiment.New(ws, "warm")
 	require.NoError(t, err)
@@ -71,7 +70,7 @@ func TestResumeFromWarmStarts(t *testing.T) {
 // TestIncompleteSweepEndsFailed resumes a parent whose Submit died before the sweep's
 // configuration was recorded: it ends Failed, saying so, instead of staying Running.
 func TestIncompleteSweepEndsFailed(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	ws := openWorkspace(t, filepath.Join(t.TempDir(), "ws"))
 	exp, err := experiment.New(ws, "incomplete")
 	require.NoError(t, err)

@@ -1,7 +1,6 @@
 package hyperdrive
 
 import (
-	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -15,7 +14,7 @@ import (
 )
 
 func TestSweepOnLocal(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	ws := openWorkspace(t, filepath.Join(t.TempDir(), "ws"))
 	exp, err := experiment.New(ws, "sweep")
 	require.NoError(t, err)

@@ -19,6 +19,11 @@ var (
 	// version of amlgo understands.
 	ErrSchemaVersion = errors.New("store: unsupported schema version")
 
+	// ErrEnded reports an attempt to change the status of a run that has ended (Completed,
+	// Failed or Canceled): a final status is never replaced, so that of two processes racing
+	// to record a run's end (a cancel and the run's own end) the first one wins.
+	ErrEnded = errors.New("store: the run has ended")
+
 	// ErrClosed reports a call on a closed Store.
 	ErrClosed = errors.New("store: closed")
 )

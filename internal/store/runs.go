@@ -181,7 +181,8 @@ func getRun(ctx context.Context, tx *sql.Tx, id string) (Run, error) {
 // write transaction, so concurrent updates from goroutines or processes never
 // overwrite each other. If fn returns an error nothing is written and that
 // error is returned. ID, Experiment and CreatedAt cannot be changed. A
-// changed Status is appended to the status history with the current time.
+// changed Status is appended to the status history with the current time; the
+// status of a run that has ended cannot change (ErrEnded).
 // fn may be called again if the database was busy; it should only modify
 // the Run it is given.
 func (s *Store) UpdateRun(ctx context.Context, id string, fn func(*Run) error) error {
@@ -197,6 +198,9 @@ func (s *Store) UpdateRun(ctx context.Context, id string, fn func(*Run) error) e
 		}
 		if r.ID != old.ID || r.Experiment != old.Experiment || !r.CreatedAt.Equal(old.CreatedAt) {
 			return fmt.Errorf("store: update run %s: ID, Experiment and CreatedAt cannot change", id)
+		}
+		if r.Status != old.Status && Ended(old.Status) {
+			return endedError(id, old.Status, r.Status)
 		}
 		args, err := runArgs(r)
 		if err != nil {
@@ -244,7 +248,7 @@ func cloneBytes(b json.RawMessage) json.RawMessage {
 
 // SetStatus sets the run's status and appends it to the status history with
 // time at (zero means now). Setting the status the run already has does
-// nothing.
+// nothing; any other status of a run that has ended is refused with ErrEnded.
 func (s *Store) SetStatus(ctx context.Context, id, status string, at time.Time) error {
 	if status == "" {
 		return fmt.Errorf("store: run %s: empty status", id)
@@ -267,11 +271,23 @@ func (s *Store) SetStatus(ctx context.Context, id, status string, at time.Time) 
 		if cur == status {
 			return nil
 		}
+		if Ended(cur) {
+			return endedError(id, cur, status)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ? WHERE id = ?`, status, id); err != nil {
 			return fmt.Errorf("store: set status of run %s: %w", id, err)
 		}
 		return appendStatus(ctx, tx, id, status, at)
 	})
+}
+
+// Ended reports whether status is a final one: Completed, Failed or Canceled.
+func Ended(status string) bool {
+	return status == "Completed" || status == "Failed" || status == "Canceled"
+}
+
+func endedError(id, cur, status string) error {
+	return fmt.Errorf("%w: run %s is %s, it cannot become %s", ErrEnded, id, cur, status)
 }
 
 func appendStatus(ctx context.Context, tx *sql.Tx, id, status string, at time.Time) error {

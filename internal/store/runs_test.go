@@ -158,6 +158,27 @@ func TestSetStatusAndHistory(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Completed", r.Status)
 
+	// An ended run keeps its end: a late CancelRequested or Running (another process that read
+	// the run before it ended) is refused, by SetStatus and by UpdateRun.
+	err = s.SetStatus(ctx, "r", "CancelRequested", time.Time{})
+	require.ErrorIs(t, err, ErrEnded)
+	assert.Equal(t, "store: the run has ended: run r is Completed, it cannot become CancelRequested", err.Error())
+	require.ErrorIs(t, s.UpdateRun(ctx, "r", func(r *Run) error { r.Status = "Running"; return nil }), ErrEnded)
+	require.NoError(t, s.SetStatus(ctx, "r", "Completed", time.Time{}), "the status it has is a no-op")
+	require.NoError(t, s.UpdateRun(ctx, "r", func(r *Run) error { r.Target = "other"; return nil }), "other fields may change")
+	r, err = s.GetRun(ctx, "r")
+	require.NoError(t, err)
+	assert.Equal(t, "Completed", r.Status)
+	hist, err = s.StatusHistory(ctx, "r")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"NotStarted", "Preparing", "Running", "Completed"}, statuses(hist))
+	for _, ended := range []string{"Completed", "Failed", "Canceled"} {
+		assert.True(t, Ended(ended), ended)
+	}
+	for _, st := range []string{"NotStarted", "Preparing", "Starting", "Queued", "Running", "Finalizing", "CancelRequested"} {
+		assert.False(t, Ended(st), st)
+	}
+
 	assert.ErrorIs(t, s.SetStatus(ctx, "missing", "Running", t0), ErrNotFound)
 	assert.Error(t, s.SetStatus(ctx, "r", "", t0))
 	_, err = s.StatusHistory(ctx, "missing")
