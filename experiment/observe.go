@@ -184,6 +184,9 @@ func (o *observer) finalize(ctx context.Context, obs *compute.Observation) error
 		}
 	}
 	if err := r.st.UpdateRun(ctx, r.id, func(rec *store.Run) error {
+		if Status(rec.Status).Terminal() {
+			return store.ErrEnded // its end, recorded elsewhere meanwhile, stays as it is
+		}
 		if rec.StartedAt.IsZero() {
 			rec.StartedAt = obs.StartedAt
 		}
@@ -191,7 +194,10 @@ func (o *observer) finalize(ctx context.Context, obs *compute.Observation) error
 			rec.EndedAt = obs.EndedAt
 		}
 		return nil
-	}); err != nil {
+	}); errors.Is(err, store.ErrEnded) {
+		_, err = r.refresh(ctx)
+		return err
+	} else if err != nil {
 		return errorf("experiment: %w", err)
 	}
 	return r.finish(ctx, status, reason, obs.ExitCode, code)
