@@ -187,6 +187,10 @@ func (r *Run) cancel(ctx context.Context, reason string) error {
 // CancelRequested: where the run's end, seen by another observer, can come first.
 var afterExecCancel func(runID string)
 
+// afterRecord, when set by a test, runs once Submit has recorded a run and before it prepares
+// it: where a cancel (from a sweep listing its children, or another process) can come first.
+var afterRecord func(runID string)
+
 // requestCancel records CancelRequested, unless the run has ended meanwhile (its end, seen by
 // another goroutine or process, is never replaced).
 func (r *Run) requestCancel(ctx context.Context) error {

@@ -317,6 +317,44 @@ func TestCancelKeepsAnEndRecordedMeanwhile(t *testing.T) {
 	require.Equal(t, 1, hooked)
 }
 
+// TestCancelRightAfterSubmitRecordedTheRun: a run canceled (here from another handle, as a
+// sweep's Cancel does with the children it lists) between being recorded and being prepared
+// is never started, and Submit returns it Canceled without an error.
+func TestCancelRightAfterSubmitRecordedTheRun(t *testing.T) {
+	ctx := context.Background()
+	ws := openWorkspace(t)
+	exp, err := experiment.New(ws, "cancelearly")
+	require.NoError(t, err)
+	hooked := 0
+	defer experiment.SetAfterRecord(func(id string) {
+		hooked++
+		other, err := experiment.GetRun(ctx, ws, id)
+		require.NoError(t, err)
+		require.NoError(t, other.CancelWithReason(ctx, "canceled at once"))
+	})()
+	run, err := exp.Submit(ctx, runconfig.ScriptRunConfig{
+		SourceDirectory: sourceDir(t, map[string]string{"s.py": "open('started', 'w').close()\n"}), Script: "s.py", RunConfig: userManaged(t)},
+		&experiment.SubmitOptions{Target: fastLocal(t, ws)})
+	require.NoError(t, err)
+	require.Equal(t, 1, hooked)
+	details, err := run.WaitForCompletion(ctx, nil)
+	var runErr *experiment.RunError
+	require.ErrorAs(t, err, &runErr)
+	assert.Equal(t, experiment.StatusCanceled, details.Status)
+	assert.Equal(t, "canceled at once", runErr.Message)
+	st, err := wsaccess.Store(ws)
+	require.NoError(t, err)
+	hist, err := st.StatusHistory(ctx, run.ID())
+	require.NoError(t, err)
+	var statuses []string
+	for _, h := range hist {
+		statuses = append(statuses, h.Status)
+	}
+	assert.Equal(t, []string{"NotStarted", "Canceled"}, statuses, "never prepared")
+	_, err = os.Stat(filepath.Join(ws.RunsDir(), run.ID()))
+	assert.ErrorIs(t, err, os.ErrNotExist, "nothing was started: no run directory")
+}
+
 // waitForLine waits for the script to print line.
 func waitForLine(t *testing.T, run *experiment.Run, line string) {
 	t.Helper()

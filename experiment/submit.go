@@ -160,6 +160,9 @@ func (e *Experiment) submit(ctx context.Context, src runconfig.ScriptRunConfig, 
 			return run.notStarted(ctx, errorf("experiment: tagging the run: %w", err))
 		}
 	}
+	if afterRecord != nil {
+		afterRecord(rec.ID)
+	}
 	if err := e.st.SetStatus(ctx, rec.ID, string(StatusPreparing), time.Now().UTC()); errors.Is(err, store.ErrEnded) {
 		// Canceled as soon as it was recorded: it is not started.
 		if _, err := run.refresh(ctx); err != nil {
