@@ -130,8 +130,12 @@ func StartYARN(t testing.TB, sparkHome, runAs string, skip func(testing.TB, stri
 		argv = append(argv, "-Dhadoop.log.dir="+dir, "-cp", cp, class)
 		return daemonAs(t, filepath.Join(dir, name+".log"), env, cred, argv...)
 	}
+	// daemonPatience bounds a wait for a YARN daemon that still runs: a JVM starting on a
+	// 2-core machine shared with image builds can take minutes. A daemon that exits ends
+	// its wait at once.
+	const daemonPatience = 300 * time.Second
 	rm := start("resourcemanager", "org.apache.hadoop.yarn.server.resourcemanager.ResourceManager")
-	if err := waitLog(rm.log, "Transitioned to active state", 180*time.Second, rm.done); err != nil {
+	if err := waitLog(rm.log, "Transitioned to active state", daemonPatience, rm.done); err != nil {
 		t.Fatal(err)
 	}
 	// The NodeManager's ports are chosen free just before it starts; another process may take
@@ -149,7 +153,7 @@ func StartYARN(t testing.TB, sparkHome, runAs string, skip func(testing.TB, stri
 			beforeNodeManager(t, attempt, yarnSite["yarn.nodemanager.address"])
 		}
 		nm := start(fmt.Sprintf("nodemanager-%d", attempt), "org.apache.hadoop.yarn.server.nodemanager.NodeManager")
-		err := waitLog(rm.log, "Node Transitioned from NEW to RUNNING", 180*time.Second, nm.done)
+		err := waitLog(rm.log, "Node Transitioned from NEW to RUNNING", daemonPatience, nm.done)
 		if err == nil {
 			return y
 		}
