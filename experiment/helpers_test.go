@@ -2,6 +2,7 @@ package experiment_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amlgo/amlgo/compute"
+	"github.com/amlgo/amlgo/experiment"
 	"github.com/amlgo/amlgo/internal/testenv"
 	"github.com/amlgo/amlgo/runconfig"
 	"github.com/amlgo/amlgo/workspace"
@@ -68,6 +70,30 @@ func sourceDir(t testing.TB, files map[string]string) string {
 		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
 	}
 	return dir
+}
+
+// submitScript submits script as s.py of a new experiment named exp, on fastLocal.
+func submitScript(t testing.TB, ws *workspace.Workspace, exp, script string) *experiment.Run {
+	t.Helper()
+	e, err := experiment.New(ws, exp)
+	require.NoError(t, err)
+	run, err := e.Submit(context.Background(), runconfig.ScriptRunConfig{
+		SourceDirectory: sourceDir(t, map[string]string{"s.py": script}), Script: "s.py", RunConfig: userManaged(t)},
+		&experiment.SubmitOptions{Target: fastLocal(t, ws)})
+	require.NoError(t, err)
+	return run
+}
+
+// waitForLine follows the run's log until the script has printed line.
+func waitForLine(t *testing.T, run *experiment.Run, line string) {
+	t.Helper()
+	var out testenv.Watch
+	ctx, cancel := context.WithCancel(context.Background())
+	followed := make(chan error, 1)
+	go func() { followed <- run.Logs(ctx, &out, &experiment.LogsOptions{Follow: true}) }()
+	out.WaitFor(t, line+"\n", testenv.Patience)
+	cancel()
+	<-followed
 }
 
 // fastLocal is the local target with a short cancel grace period, for tests.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -224,8 +223,6 @@ func TestScriptRunFailMarksRunFailed(t *testing.T) {
 func TestCancelLeavesNoProcess(t *testing.T) {
 	ctx := context.Background()
 	ws := openWorkspace(t)
-	exp, err := experiment.New(ws, "cancel")
-	require.NoError(t, err)
 	// The script starts a grandchild and ignores SIGTERM, so only SIGKILL after the grace
 	// period stops it; neither may survive.
 	script := `
@@ -236,10 +233,7 @@ print("pgid", os.getpgid(0), "child", child.pid, flush=True)
 while True:
     time.sleep(0.05)
 `
-	run, err := exp.Submit(ctx, runconfig.ScriptRunConfig{
-		SourceDirectory: sourceDir(t, map[string]string{"s.py": script}), Script: "s.py", RunConfig: userManaged(t)},
-		&experiment.SubmitOptions{Target: fastLocal(t, ws)})
-	require.NoError(t, err)
+	run := submitScript(t, ws, "cancel", script)
 	pgid := waitForPGID(t, run)
 	require.False(t, processGroupGone(pgid), "script's process group should be alive")
 	// The target's 1 s grace period reached the driver: bash <wrapper> <rundir> <max> <grace> -- ...
@@ -276,13 +270,7 @@ while True:
 func TestCancelKeepsAnEndRecordedMeanwhile(t *testing.T) {
 	ctx := context.Background()
 	ws := openWorkspace(t)
-	exp, err := experiment.New(ws, "cancelrace")
-	require.NoError(t, err)
-	script := "import time\nprint('started', flush=True)\nwhile True:\n    time.sleep(0.05)\n"
-	run, err := exp.Submit(ctx, runconfig.ScriptRunConfig{
-		SourceDirectory: sourceDir(t, map[string]string{"s.py": script}), Script: "s.py", RunConfig: userManaged(t)},
-		&experiment.SubmitOptions{Target: fastLocal(t, ws)})
-	require.NoError(t, err)
+	run := submitScript(t, ws, "cancelrace", "import time\nprint('started', flush=True)\nwhile True:\n    time.sleep(0.05)\n")
 	waitForLine(t, run, "started")
 	other, err := experiment.GetRun(ctx, ws, run.ID())
 	require.NoError(t, err)
@@ -323,8 +311,6 @@ func TestCancelKeepsAnEndRecordedMeanwhile(t *testing.T) {
 func TestCancelRightAfterSubmitRecordedTheRun(t *testing.T) {
 	ctx := context.Background()
 	ws := openWorkspace(t)
-	exp, err := experiment.New(ws, "cancelearly")
-	require.NoError(t, err)
 	hooked := 0
 	defer experiment.SetAfterRecord(func(id string) {
 		hooked++
@@ -332,10 +318,7 @@ func TestCancelRightAfterSubmitRecordedTheRun(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, other.CancelWithReason(ctx, "canceled at once"))
 	})()
-	run, err := exp.Submit(ctx, runconfig.ScriptRunConfig{
-		SourceDirectory: sourceDir(t, map[string]string{"s.py": "open('started', 'w').close()\n"}), Script: "s.py", RunConfig: userManaged(t)},
-		&experiment.SubmitOptions{Target: fastLocal(t, ws)})
-	require.NoError(t, err)
+	run := submitScript(t, ws, "cancelearly", "open('started', 'w').close()\n")
 	require.Equal(t, 1, hooked)
 	details, err := run.WaitForCompletion(ctx, nil)
 	var runErr *experiment.RunError
@@ -353,21 +336,6 @@ func TestCancelRightAfterSubmitRecordedTheRun(t *testing.T) {
 	assert.Equal(t, []string{"NotStarted", "Canceled"}, statuses, "never prepared")
 	_, err = os.Stat(filepath.Join(ws.RunsDir(), run.ID()))
 	assert.ErrorIs(t, err, os.ErrNotExist, "nothing was started: no run directory")
-}
-
-// waitForLine waits for the script to print line.
-func waitForLine(t *testing.T, run *experiment.Run, line string) {
-	t.Helper()
-	deadline := time.Now().Add(testenv.Patience)
-	for time.Now().Before(deadline) {
-		var buf bytes.Buffer
-		require.NoError(t, run.Logs(context.Background(), &buf, nil))
-		if slices.Contains(strings.Split(buf.String(), "\n"), line) {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("script never printed %q", line)
 }
 
 // waitForPGID waits for the script to print its process group id.

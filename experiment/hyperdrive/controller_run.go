@@ -26,8 +26,7 @@ func (c *controller) follow(ctx context.Context, id string) {
 	c.followRun(ctx, run)
 }
 
-// followRun waits for run in the background; its end wakes the controller. A child found
-// not ended after its follower has returned is followed again at the next step.
+// followRun waits for run in the background; its end wakes the controller.
 func (c *controller) followRun(ctx context.Context, run *experiment.Run) {
 	c.mu.Lock()
 	if c.followed[run.ID()] {
@@ -38,11 +37,6 @@ func (c *controller) followRun(ctx context.Context, run *experiment.Run) {
 	c.mu.Unlock()
 	quiet := false
 	go func() {
-		defer func() {
-			c.mu.Lock()
-			delete(c.followed, run.ID())
-			c.mu.Unlock()
-		}()
 		for {
 			_, err := run.WaitForCompletion(ctx, &experiment.WaitOptions{RaiseOnError: &quiet})
 			if err == nil || ctx.Err() != nil {
